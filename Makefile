@@ -1,0 +1,84 @@
+# Kotopolku — the two commands: `make up` runs the system, `make test` proves it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TEST_VAR := $(CURDIR)/var/test
+# make test runs its own stack on other ports, so it can run beside `make up`.
+TEST_PORTS := GATEWAY_PORT=18000 CLIENTS_PORT=15051 AUDIT_PORT=15052 KC_PORT=18080 KC_MANAGEMENT_PORT=19000
+
+.PHONY: help install proto check-proto lint up down demo-data test test-python e2e chart-check bench clean
+
+help:
+	@echo "make up | down | test | chart-check | bench | proto | lint"
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+proto: install
+	PYTHON=$(PY) bash scripts/gen-proto.sh
+
+# Regenerating the stubs must leave the committed ones unchanged.
+check-proto: install
+	@rm -rf var/proto-check && mkdir -p var/proto-check
+	@OUT_ROOT=var/proto-check PYTHON=$(PY) bash scripts/gen-proto.sh >/dev/null
+	@for f in $$(cd var/proto-check && find . -name '*_pb2*' -o -name '__init__.py' | sort); do \
+	  cmp -s "var/proto-check/$$f" "$$f" || { echo "stale generated stub: $$f (run make proto)"; exit 1; }; \
+	done
+	@echo "generated stubs are up to date"
+
+lint: install check-proto
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy libs/common/kotopolku services/*/kotopolku
+
+up: install
+	bash scripts/stack.sh up
+	$(PY) scripts/demo_data.py
+	@echo
+	@echo "Kotopolku is running: http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/docs)"
+	@echo "Keycloak: http://127.0.0.1:8080 (admin console: admin / admin)"
+	@echo "Test logins (password kotopolku-demo): helsinki.officer, tampere.officer, helsinki.auditor,"
+	@echo "  helsinki.employment, helsinki.manager, pirkanmaa.worker, provider.opisto, client.amina"
+	@echo "Get a token:  scripts/token.sh helsinki.officer"
+	@echo "Stop: make down"
+
+down:
+	bash scripts/stack.sh down
+
+demo-data: install
+	$(PY) scripts/demo_data.py
+
+# Unit, integration (SQLite and a real PostgreSQL) and e2e (real Keycloak, gateway, services on
+# PostgreSQL). Starts and stops what it needs.
+test: lint
+	@set -euo pipefail; \
+	export KOTOPOLKU_VAR=$(TEST_VAR) $(TEST_PORTS); \
+	cleanup() { bash scripts/stack.sh down >/dev/null 2>&1 || true; bash scripts/postgres.sh stop || true; }; \
+	trap cleanup EXIT; \
+	pg=$$(bash scripts/postgres.sh start); \
+	KOTOPOLKU_TEST_POSTGRES_URL=$$pg KOTOPOLKU_REQUIRE_POSTGRES=1 \
+	  $(PY) -m pytest libs services -q -p no:cacheprovider; \
+	KOTOPOLKU_DB_SERVER=$$pg KOTOPOLKU_OIDC_LEEWAY_SECONDS=2 bash scripts/stack.sh up; \
+	KOTOPOLKU_API_URL=http://127.0.0.1:18000 KOTOPOLKU_KEYCLOAK_URL=http://127.0.0.1:18080 \
+	KOTOPOLKU_REQUIRE_KEYCLOAK=1 KOTOPOLKU_E2E_AUDIT_DATABASE_URL=$${pg%/postgres}/kotopolku_audit \
+	  $(PY) -m pytest e2e -q -p no:cacheprovider
+
+# e2e only, against a running system (make up, or a cluster: set KOTOPOLKU_API_URL).
+e2e: install
+	KOTOPOLKU_REQUIRE_KEYCLOAK=1 $(PY) -m pytest e2e -q
+
+chart-check: install
+	PYTHON=$(PY) bash scripts/chart-check.sh
+
+# Load test against the running system (make up first). BENCH_SECONDS, BENCH_USERS tune it.
+bench: install
+	$(PY) loadtests/run_bench.py
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

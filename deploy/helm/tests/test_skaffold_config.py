@@ -1,0 +1,71 @@
+"""skaffold.yaml stays consistent with the chart: an artifact and image override per service."""
+
+from __future__ import annotations
+
+import re
+
+import helmchart
+import yaml
+
+SKAFFOLD = helmchart.REPO / "skaffold.yaml"
+
+
+def _config() -> dict:
+    return yaml.safe_load(SKAFFOLD.read_text())
+
+
+def _sanitize(image: str) -> str:
+    return re.sub(r"[-/]", "_", image)
+
+
+def test_one_artifact_per_service_from_the_same_dockerfile():
+    config = _config()
+    assert config["apiVersion"].startswith("skaffold/v4beta")
+    artifacts = {a["image"]: a for a in config["build"]["artifacts"]}
+    services = helmchart.expected_services()
+    assert set(artifacts) == {f"kotopolku-{name}" for name in services}
+    for name in services:
+        artifact = artifacts[f"kotopolku-{name}"]
+        assert artifact["docker"]["dockerfile"] == "Dockerfile"
+        assert artifact["docker"]["buildArgs"] == {"SERVICE": name}
+        assert artifact.get("context", ".") == "."
+
+
+def test_helm_release_overrides_every_image():
+    config = _config()
+    (release,) = config["deploy"]["helm"]["releases"]
+    assert (helmchart.REPO / release["chartPath"]).resolve() == helmchart.CHART
+    templates = release["setValueTemplates"]
+    for name in helmchart.expected_services():
+        key = _sanitize(f"kotopolku-{name}")
+        for field, var in (("repository", "REPO"), ("tag", "TAG"), ("digest", "DIGEST")):
+            assert templates[f"services.{name}.image.{field}"] == f"{{{{.IMAGE_{var}_{key}}}}}"
+
+
+def test_profiles_use_the_overlays():
+    profiles = {p["name"]: p for p in _config()["profiles"]}
+    assert {"dev", "ci", "prod"} <= set(profiles)
+    for name, overlay in (("dev", "values-dev.yaml"), ("prod", "values-prod.yaml")):
+        (patch,) = [p for p in profiles[name]["patches"] if p["path"].endswith("/valuesFiles")]
+        assert patch["value"] == [f"deploy/helm/kotopolku/{overlay}"]
+        assert (helmchart.CHART / overlay).is_file()
+
+
+def test_what_skaffold_passes_is_accepted_by_the_chart():
+    """Simulate skaffold's --set flags: local build (no digest) and pushed build (digest)."""
+    templates = _config()["deploy"]["helm"]["releases"][0]["setValueTemplates"]
+    for digest in ("", "sha256:" + "c" * 64):
+        sets = []
+        for key, template in sorted(templates.items()):
+            image = re.search(r"IMAGE_\w+?_(kotopolku_\w+)", template).group(1).replace("_", "-")
+            value = {
+                "REPO": f"localhost:5000/{image}",
+                "TAG": "4f2a9c1",
+                "DIGEST": digest,
+            }[re.search(r"IMAGE_(REPO|TAG|DIGEST)_", template).group(1)]
+            sets.append(f"{key}={value}")
+        docs = helmchart.render(helmchart.VALUE_SETS["dev"], tuple(sets))
+        for dep in helmchart.of_kind(docs, "Deployment"):
+            name = helmchart.component(dep)
+            expected = f"localhost:5000/kotopolku-{name}:4f2a9c1" + (f"@{digest}" if digest else "")
+            assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == expected

@@ -1,0 +1,115 @@
+"""The e2e suite runs against a started system: `make test` starts one, `make e2e` uses `make up`,
+and KOTOPOLKU_API_URL / KOTOPOLKU_KEYCLOAK_URL point it at a cluster."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from e2e.keycloak_tokens import service_token, user_token
+
+API_URL = os.environ.get("KOTOPOLKU_API_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+class Api:
+    """An HTTP client of the gateway acting as one principal."""
+
+    def __init__(self, http: httpx.Client, token: str | None) -> None:
+        self.http = http
+        self.token = token
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**headers, **(extra or {})}
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.http.get(path, headers=self.headers(kwargs.pop("headers", None)), **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.http.post(
+            path, json=json, headers=self.headers(kwargs.pop("headers", None)), **kwargs
+        )
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.http.patch(
+            path, json=json, headers=self.headers(kwargs.pop("headers", None)), **kwargs
+        )
+
+    @property
+    def claims(self) -> dict[str, Any]:
+        assert self.token
+        return dict(jwt.decode(self.token, options={"verify_signature": False}))
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=API_URL, timeout=15.0) as client:
+        try:
+            client.get("/healthz").raise_for_status()
+        except httpx.HTTPError as error:
+            pytest.fail(f"the gateway at {API_URL} is not running: {error}")
+        yield client
+
+
+@pytest.fixture(scope="session")
+def as_user(http: httpx.Client) -> Callable[[str], Api]:
+    return lambda username: Api(http, user_token(username))
+
+
+@pytest.fixture(scope="session")
+def officer(as_user: Callable[[str], Api]) -> Api:
+    return as_user("helsinki.officer")
+
+
+@pytest.fixture(scope="session")
+def tampere_officer(as_user: Callable[[str], Api]) -> Api:
+    return as_user("tampere.officer")
+
+
+@pytest.fixture(scope="session")
+def auditor(as_user: Callable[[str], Api]) -> Api:
+    return as_user("helsinki.auditor")
+
+
+@pytest.fixture(scope="session")
+def client_user(as_user: Callable[[str], Api]) -> Api:
+    return as_user("client.amina")
+
+
+@pytest.fixture(scope="session")
+def referrer(http: httpx.Client) -> Api:
+    return Api(http, service_token("referrer-migri", "referrer-migri-secret"))
+
+
+def unique_name(prefix: str = "E2e") -> str:
+    """A last name that no other run has used, so tests can be re-run on the same system."""
+    letters = "".join(chr(ord("a") + int(c, 16) % 26) for c in uuid.uuid4().hex[:8])
+    return f"{prefix}{letters}"
+
+
+def henkilotunnus(day: int, month: int, year: int, individual: int) -> str:
+    """A valid test identity code (individual numbers 900-999 are for tests)."""
+    century = {18: "+", 19: "-", 20: "A"}[year // 100]
+    digits = f"{day:02d}{month:02d}{year % 100:02d}"
+    check = "0123456789ABCDEFHJKLMNPRSTUVWXY"[int(f"{digits}{individual:03d}") % 31]
+    return f"{digits}{century}{individual:03d}{check}"
+
+
+def new_client(api: Api, **overrides: Any) -> dict[str, Any]:
+    body = {
+        "first_names": "Testi",
+        "last_name": unique_name(),
+        "date_of_birth": "1991-05-17",
+        "languages": ["ar", "fi"],
+        "segment": "self-moved",
+        **overrides,
+    }
+    response = api.post("/v1/clients", json=body)
+    assert response.status_code == 201, response.text
+    return dict(response.json())

@@ -1,0 +1,1 @@
+"""gRPC server interceptors, one concern per module, applied in :mod:`kotopolku.common.server`."""

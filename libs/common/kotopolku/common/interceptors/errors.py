@@ -1,0 +1,41 @@
+"""Domain errors become gRPC statuses with structured details; anything else becomes INTERNAL
+without leaking its message (it may contain personal data)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+
+from kotopolku.common.errors import DomainError, to_grpc_status
+from kotopolku.common.interceptors._wrap import UnaryBehaviour, wrap_unary
+
+log = logging.getLogger(__name__)
+
+
+class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Any:
+        method = handler_call_details.method
+
+        def wrapper(behaviour: UnaryBehaviour) -> UnaryBehaviour:
+            async def mapped(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+                try:
+                    return await behaviour(request, context)
+                except DomainError as error:
+                    await context.abort_with_status(to_grpc_status(error))
+                except grpc.aio.AbortError:
+                    raise
+                except Exception:
+                    # The exception text is not logged: it may quote personal data.
+                    log.exception("unhandled error", extra={"rpc_method": method})
+                    await context.abort(grpc.StatusCode.INTERNAL, "Internal error")
+
+            return mapped
+
+        return wrap_unary(await continuation(handler_call_details), wrapper)

@@ -1,0 +1,282 @@
+"""The one way a backend service starts, serves and stops.
+
+A service describes itself with a :class:`ServiceDefinition` (name, settings class, migrations,
+outbox, servicers); :class:`ServiceHost` runs it: migrations in dev, a ``grpc.aio`` server with
+health, reflection and the shared interceptors, the Prometheus endpoint, the audit outbox relay,
+and a graceful stop on SIGTERM (health turns NOT_SERVING, no new calls are accepted, in-flight
+calls get ``shutdown_grace_seconds`` to finish).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import sqlalchemy as sa
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+from grpc_reflection.v1alpha import reflection
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
+from prometheus_client import start_http_server
+
+from kotopolku.audit.v1 import audit_pb2_grpc
+from kotopolku.common import migrations
+from kotopolku.common.audit import AuditRecorder
+from kotopolku.common.clock import Clock, utcnow
+from kotopolku.common.db import Database
+from kotopolku.common.identity import AssertionSigner, AssertionVerifier
+from kotopolku.common.interceptors.errors import ErrorMappingInterceptor
+from kotopolku.common.interceptors.identity import CallerIdentityInterceptor
+from kotopolku.common.interceptors.metrics import MetricsInterceptor
+from kotopolku.common.logging import configure_logging
+from kotopolku.common.outbox import OutboxRelay
+from kotopolku.common.settings import ServiceSettings
+from kotopolku.common.telemetry import configure_tracing
+
+log = logging.getLogger(__name__)
+
+# Health service name that Kubernetes readiness probes ask for; "" answers liveness.
+READINESS = "readiness"
+_READINESS_CHECK_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """One gRPC service a process serves."""
+
+    add_to_server: Callable[[Any, grpc.aio.Server], None]
+    servicer: Any
+    full_name: str
+
+
+@dataclass(slots=True)
+class Runtime:
+    """What the shared mechanisms give a service's domain code."""
+
+    name: str
+    settings: ServiceSettings
+    database: Database
+    clock: Clock
+    audit: AuditRecorder | None
+    service_signer: AssertionSigner | None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDefinition:
+    name: str
+    settings_class: type[ServiceSettings]
+    build: Callable[[Runtime], Sequence[Registration]]
+    migrations: Path | None = None
+    # The service's audit outbox table; None for the audit service itself.
+    outbox: sa.Table | None = None
+
+
+class ServiceHost:
+    """Runs one service in this process; tests start several on ephemeral ports."""
+
+    def __init__(
+        self,
+        definition: ServiceDefinition,
+        settings: ServiceSettings,
+        *,
+        clock: Clock = utcnow,
+        verifier: AssertionVerifier | None = None,
+    ) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.clock = clock
+        self._verifier = verifier
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._server: grpc.aio.Server | None = None
+        self._health = health_aio.HealthServicer()
+        self._audit_channel: grpc.aio.Channel | None = None
+        self.relay: OutboxRelay | None = None
+        self.database: Database | None = None
+        self.port = 0
+
+    async def start(self) -> int:
+        settings, definition = self.settings, self.definition
+        if definition.migrations is not None and settings.migrate_on_start:
+            await asyncio.to_thread(
+                migrations.upgrade, settings.database_url, definition.name, definition.migrations
+            )
+        self.database = Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        signer = (
+            AssertionSigner.from_file(
+                settings.service_key_file, f"kotopolku-service:{definition.name}"
+            )
+            if settings.service_key_file.exists()
+            else None
+        )
+        audit = None
+        if definition.outbox is not None:
+            self.relay = self._relay(signer)
+            audit = AuditRecorder(
+                definition.name, definition.outbox, self.clock, on_recorded=self.relay.wake
+            )
+        runtime = Runtime(definition.name, settings, self.database, self.clock, audit, signer)
+        registrations = definition.build(runtime)
+
+        verifier = self._verifier or AssertionVerifier.from_files(
+            settings.gateway_public_key_file, settings.service_public_key_file
+        )
+        server = grpc.aio.server(
+            interceptors=[
+                aio_server_interceptor(),
+                MetricsInterceptor(),
+                ErrorMappingInterceptor(),
+                CallerIdentityInterceptor(verifier),
+            ],
+            options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 16 << 20)],
+        )
+        for registration in registrations:
+            registration.add_to_server(registration.servicer, server)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        names = [r.full_name for r in registrations]
+        reflection.enable_server_reflection(
+            [
+                *names,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            ],
+            server,
+        )
+        self.port = server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
+        if self.port == 0:
+            raise RuntimeError(f"cannot bind {settings.grpc_host}:{settings.grpc_port}")
+        await server.start()
+        self._server = server
+        for name in ("", READINESS, *names):
+            await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        if self.relay is not None:
+            self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
+        self._tasks.append(asyncio.create_task(self._watch_readiness(names)))
+        log.info("service started", extra={"grpc_port": self.port})
+        return self.port
+
+    def _relay(self, signer: AssertionSigner | None) -> OutboxRelay:
+        assert self.database is not None
+        assert self.definition.outbox is not None
+        if signer is None:
+            raise RuntimeError(
+                f"{self.settings.service_key_file} is missing: audit delivery needs the service key"
+            )
+        assertion = signer.sign(signer.service_caller(self.definition.name), lifetime=3600)
+        cached = {"token": assertion, "at": asyncio.get_running_loop().time()}
+
+        def service_assertion() -> str:
+            # Re-minted well before the hour runs out.
+            now = asyncio.get_running_loop().time()
+            if now - cached["at"] > 1800:  # type: ignore[operator]
+                cached.update(
+                    token=signer.sign(signer.service_caller(self.definition.name), 3600), at=now
+                )
+            return str(cached["token"])
+
+        from kotopolku.common.channels import open_channel
+
+        self._audit_channel = open_channel(self.settings.audit_address, service_assertion)
+        return OutboxRelay(
+            self.definition.name,
+            self.database,
+            self.definition.outbox,
+            audit_pb2_grpc.AuditServiceStub(self._audit_channel),
+            batch_size=self.settings.outbox_batch_size,
+            poll_seconds=self.settings.outbox_poll_seconds,
+            clock=self.clock,
+        )
+
+    async def _watch_readiness(self, names: Sequence[str]) -> None:
+        """Readiness follows the database: a service that cannot reach it takes no traffic."""
+        assert self.database is not None
+        serving = True
+        while not self._stop.is_set():
+            try:
+                async with self.database.engine.connect() as connection:
+                    await connection.execute(sa.text("SELECT 1"))
+                healthy = True
+            except Exception:
+                healthy = False
+            if healthy != serving:
+                serving = healthy
+                status = (
+                    health_pb2.HealthCheckResponse.SERVING
+                    if healthy
+                    else health_pb2.HealthCheckResponse.NOT_SERVING
+                )
+                log.warning("readiness changed", extra={"serving": healthy})
+                for name in (READINESS, *names):
+                    await self._health.set(name, status)
+            try:
+                await asyncio.wait_for(self._stop.wait(), _READINESS_CHECK_SECONDS)
+            except TimeoutError:
+                pass
+
+    async def stop(self, grace: float | None = None) -> None:
+        grace = self.settings.shutdown_grace_seconds if grace is None else grace
+        await self._health.enter_graceful_shutdown()
+        self._stop.set()
+        if self._server is not None:
+            await self._server.stop(grace)
+        for task in self._tasks:
+            try:
+                await asyncio.wait_for(task, timeout=5)
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
+        if self.relay is not None:
+            # One last attempt so that a clean stop leaves no backlog behind.
+            try:
+                await self.relay.deliver_once()
+            except Exception:
+                log.warning("audit backlog left for the next start")
+        if self._audit_channel is not None:
+            await self._audit_channel.close()
+        if self.database is not None:
+            await self.database.dispose()
+        log.info("service stopped")
+
+    async def run_until_signalled(self) -> None:
+        loop = asyncio.get_running_loop()
+        stop_requested = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop_requested.set)
+        await self.start()
+        await stop_requested.wait()
+        log.info("stop requested; draining")
+        await self.stop()
+
+
+def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point: ``kotopolku-<service> [serve|migrate|revision]``."""
+    parser = argparse.ArgumentParser(prog=f"kotopolku-{definition.name}")
+    parser.add_argument(
+        "command", nargs="?", default="serve", choices=["serve", "migrate", "revision"]
+    )
+    args = parser.parse_args(argv)
+    settings = definition.settings_class()
+    configure_logging(definition.name, settings.log_level)
+    if args.command == "migrate":
+        if definition.migrations is not None:
+            migrations.upgrade(settings.database_url, definition.name, definition.migrations)
+        return 0
+    if args.command == "revision":
+        print(migrations.current_revision(settings.database_url, definition.name) or "none")
+        return 0
+    configure_tracing(f"kotopolku-{definition.name}")
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, addr=settings.grpc_host)
+    asyncio.run(ServiceHost(definition, settings).run_until_signalled())
+    return 0

@@ -1,0 +1,84 @@
+"""Test support shared by the services' test suites (not used at run time).
+
+Databases: every test gets a fresh SQLite file, or a fresh PostgreSQL database on the server
+named by ``KOTOPOLKU_TEST_POSTGRES_URL`` (``make test`` starts one). Identity: real Ed25519 keys
+and real assertions, never a mocked interceptor.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from kotopolku.common.identity import (
+    GATEWAY_ISSUER,
+    AssertionSigner,
+    AssertionVerifier,
+    Caller,
+    generate_key_pair,
+)
+
+POSTGRES_ENV = "KOTOPOLKU_TEST_POSTGRES_URL"
+
+
+@dataclass(frozen=True)
+class TestKeys:
+    directory: Path
+
+    @property
+    def gateway_private(self) -> Path:
+        return self.directory / "gateway.pem"
+
+    @property
+    def gateway_public(self) -> Path:
+        return self.directory / "gateway.pub"
+
+    @property
+    def service_private(self) -> Path:
+        return self.directory / "service.pem"
+
+    @property
+    def service_public(self) -> Path:
+        return self.directory / "service.pub"
+
+    def gateway_signer(self) -> AssertionSigner:
+        return AssertionSigner.from_file(self.gateway_private, GATEWAY_ISSUER)
+
+    def verifier(self) -> AssertionVerifier:
+        return AssertionVerifier.from_files(self.gateway_public, self.service_public)
+
+    def assertion(self, caller: Caller) -> str:
+        return self.gateway_signer().sign(caller)
+
+
+def make_keys(directory: Path) -> TestKeys:
+    keys = TestKeys(directory)
+    generate_key_pair(keys.gateway_private, keys.gateway_public)
+    generate_key_pair(keys.service_private, keys.service_public)
+    return keys
+
+
+def postgres_server_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+@contextmanager
+def fresh_postgres_database(server_url: str) -> Iterator[str]:
+    """Creates an empty database on the server, yields its URL, drops it afterwards."""
+    url = make_url(server_url)
+    name = f"kp_test_{uuid.uuid4().hex[:12]}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]

@@ -1,0 +1,371 @@
+"""Locust workload: municipal integration-service officers working on client records.
+
+Each simulated officer (``helsinki.officer`` / ``tampere.officer`` alternating, so both
+municipalities 091 and 837 are loaded) logs in through the dev Keycloak, seeds a few clients of
+its municipality and then repeats weighted tasks:
+
+* read a client            (5)  GET   /v1/clients/{id}
+* search clients by name   (3)  POST  /v1/clients/search
+* create a client          (1)  POST  /v1/clients            fresh Idempotency-Key
+* update a client          (1)  GET   /v1/clients/{id}, then PATCH with If-Match
+
+A ``412`` on the PATCH means another officer changed the client in between; that is an expected
+outcome of optimistic locking, reported as ``PATCH /v1/clients/{id} [412 stale, retried]``
+(success) and followed by one fresh GET + PATCH.
+
+Configuration (environment):
+
+* ``--host`` or ``KOTOPOLKU_API_URL``  the gateway (default http://127.0.0.1:8000)
+* ``KOTOPOLKU_KEYCLOAK_URL``           Keycloak (default http://127.0.0.1:8080)
+* ``LOADTEST_OFFICERS``                comma-separated usernames (default the two officers)
+* ``LOADTEST_RPS_PER_USER``            paced HTTP requests/s per user (``constant_throughput``
+                                       on tasks, corrected for tasks making two requests);
+                                       ``0`` = no pacing (saturation). Default 1.
+* ``LOADTEST_SEED_CLIENTS``            clients each user creates on start (default 3)
+
+Run: ``locust -f loadtests/locustfile.py --headless -u 60 -r 30 -t 60s`` (or ``make bench``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import sys
+import threading
+import time
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from locust import FastHttpUser, constant, constant_throughput, events
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from e2e.keycloak_tokens import user_token  # noqa: E402 (needs the repo root on sys.path)
+
+DEFAULT_HOST = os.environ.get("KOTOPOLKU_API_URL", "http://127.0.0.1:8000").rstrip("/")
+OFFICERS = [
+    name.strip()
+    for name in os.environ.get("LOADTEST_OFFICERS", "helsinki.officer,tampere.officer").split(",")
+    if name.strip()
+]
+RPS_PER_USER = float(os.environ.get("LOADTEST_RPS_PER_USER", "1"))
+SEED_CLIENTS = int(os.environ.get("LOADTEST_SEED_CLIENTS", "3"))
+# Clients remembered per municipality as read/update targets (shared by that municipality's users,
+# so concurrent updates of one client, and hence 412s, do happen).
+POOL_LIMIT = 2000
+# How often a user asks the token helper again; the helper itself refreshes 30 s before expiry.
+TOKEN_RECHECK_S = 20.0
+
+CLIENT_ROUTE = "/v1/clients/{id}"
+STALE_ROUTE = f"{CLIENT_ROUTE} [412 stale]"
+LOAD_TEST_HEADER = {"X-Load-Test": "locust"}
+
+# --------------------------------------------------------------------------------------------
+# Realistic test data: names of the larger immigrant groups in Finnish municipalities, the
+# languages they speak (ISO 639, preferred first) and Finnish/Swedish as later languages.
+
+
+@dataclass(frozen=True)
+class Origin:
+    first_names: tuple[str, ...]
+    last_names: tuple[str, ...]
+    languages: tuple[str, ...]
+
+
+ORIGINS: tuple[Origin, ...] = (
+    Origin(  # Somalia
+        ("Amina", "Hodan", "Fadumo", "Hawa", "Mohamed", "Abdullahi", "Ahmed", "Sahra", "Yusuf"),
+        ("Hassan", "Warsame", "Abdi", "Osman", "Farah", "Ali", "Jama", "Ismail", "Nur"),
+        ("so", "ar", "en"),
+    ),
+    Origin(  # Ukraine
+        ("Olena", "Iryna", "Oksana", "Oleksandr", "Dmytro", "Andrii", "Yuliia", "Mykola"),
+        ("Shevchenko", "Kovalenko", "Bondarenko", "Tkachenko", "Kravchenko", "Melnyk", "Boiko"),
+        ("uk", "ru", "en"),
+    ),
+    Origin(  # Iraq, Syria
+        ("Fatima", "Zainab", "Mariam", "Omar", "Karim", "Hussein", "Nour", "Layla", "Ahmad"),
+        ("Al-Hashimi", "Al-Jaburi", "Haddad", "Khalil", "Abdullah", "Al-Rubaie", "Saleh"),
+        ("ar", "ckb", "en"),
+    ),
+    Origin(  # Afghanistan
+        ("Zahra", "Shirin", "Mahsa", "Reza", "Hamid", "Mohammad Ali", "Fereshta", "Sayed"),
+        ("Ahmadi", "Hosseini", "Rahimi", "Karimi", "Sultani", "Jafari", "Mohammadi"),
+        ("prs", "ps", "fa"),
+    ),
+    Origin(  # Eritrea, Ethiopia
+        ("Tigist", "Senait", "Abebe", "Yonas", "Selam", "Mehari", "Helen", "Dawit"),
+        ("Haile", "Tesfaye", "Gebremedhin", "Tekle", "Berhane", "Kidane", "Woldu"),
+        ("ti", "am", "en"),
+    ),
+    Origin(  # Russia
+        ("Svetlana", "Natalia", "Aleksandr", "Sergei", "Ekaterina", "Ivan", "Anastasia"),
+        ("Ivanova", "Petrov", "Smirnova", "Kuznetsov", "Popova", "Sokolov", "Lebedeva"),
+        ("ru", "en"),
+    ),
+    Origin(  # Vietnam
+        ("Lan", "Thi Hoa", "Minh", "Van Duc", "Thu Trang", "Quang", "Thi Mai"),
+        ("Nguyen", "Tran", "Le", "Pham", "Hoang", "Vu", "Dang"),
+        ("vi", "en"),
+    ),
+    Origin(  # Kurds of Turkey / Iraq
+        ("Rojda", "Berfin", "Dilan", "Serhat", "Azad", "Rezan", "Hêvî"),
+        ("Yıldız", "Demir", "Doğan", "Aydın", "Barzani", "Zebari", "Çelik"),
+        ("ku", "tr", "ckb"),
+    ),
+    Origin(  # Finnish-born family members and returnees
+        ("Aino", "Eero", "Liisa", "Matti", "Anna Maria", "Juha-Pekka", "Siiri"),
+        ("Korhonen", "Virtanen", "Hämäläinen", "Mäkinen", "Nieminen", "Heikkinen", "Järvinen"),
+        ("fi", "sv", "en"),
+    ),
+)
+
+SEGMENTS = ("self-moved", "placed", "quota-refugee")
+PERMITS = (
+    "continuous",
+    "temporary",
+    "permanent",
+    "eu-registration",
+    "temporary-protection",
+    "international-protection",
+)
+MUNICIPALITY_ADDRESS = {
+    # first part of the officer's username: streets, postal code prefix, post office
+    "helsinki": (("Mannerheimintie", "Itäkatu", "Kontulantie", "Mellunmäentie"), "00", "Helsinki"),
+    "tampere": (
+        ("Hervannan valtaväylä", "Hämeenkatu", "Tesomankatu", "Ahvenisjärventie"),
+        "33",
+        "Tampere",
+    ),
+}
+
+
+def _ascii(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.replace("ı", "i"))
+    return "".join(c for c in decomposed if c.isascii() and (c.isalnum() or c in "-.")).lower()
+
+
+def random_person(rng: random.Random, place: str) -> dict[str, Any]:
+    """A valid ClientCreate body: names, languages, dates, Finnish contact details."""
+    origin = rng.choice(ORIGINS)
+    first = rng.choice(origin.first_names)
+    last = rng.choice(origin.last_names)
+    today = date.today()
+    born = today - timedelta(days=rng.randint(16 * 365, 75 * 365))
+    arrived = today - timedelta(days=rng.randint(30, 6 * 365))
+    languages = list(origin.languages[: rng.randint(1, len(origin.languages))])
+    if rng.random() < 0.4:
+        languages.append("fi")
+    streets, postal_prefix, post_office = MUNICIPALITY_ADDRESS.get(
+        place, MUNICIPALITY_ADDRESS["helsinki"]
+    )
+    body: dict[str, Any] = {
+        "first_names": first,
+        "last_name": last,
+        "date_of_birth": born.isoformat(),
+        "languages": list(dict.fromkeys(languages)),
+        "contact": {
+            "email": f"{_ascii(first.split()[0])}.{_ascii(last)}{rng.randint(1, 999)}@example.org",
+            "phone": f"040 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+            "street_address": f"{rng.choice(streets)} {rng.randint(1, 120)} A {rng.randint(1, 40)}",
+            "postal_code": f"{postal_prefix}{rng.randint(1, 99):02d}0",
+            "post_office": post_office,
+        },
+        "segment": rng.choice(SEGMENTS),
+        "residence_permit_type": rng.choice(PERMITS),
+        "first_permit_date": max(arrived, born).isoformat(),
+    }
+    return body
+
+
+def random_name_query(rng: random.Random) -> str:
+    """What an officer types: a last name, a first name, both, or a prefix of a last name."""
+    origin = rng.choice(ORIGINS)
+    last = rng.choice(origin.last_names)
+    kind = rng.random()
+    if kind < 0.45:
+        return last
+    if kind < 0.65:
+        return rng.choice(origin.first_names)
+    if kind < 0.85:
+        return f"{rng.choice(origin.first_names)} {last}"
+    return last[: max(3, len(last) // 2)]
+
+
+# --------------------------------------------------------------------------------------------
+# Tokens: one Keycloak login per officer, shared by that officer's simulated users.
+
+_token_locks = {name: threading.Lock() for name in OFFICERS}  # gevent-patched under locust
+
+
+def officer_token(username: str) -> str:
+    """The officer's access token; one fetch at a time per officer, so a refresh is not a stampede
+    of parallel password grants against Keycloak."""
+    lock = _token_locks.setdefault(username, threading.Lock())
+    with lock:
+        return user_token(username)
+
+
+def _log_in_before_spawning(environment: Any, **_: Any) -> None:
+    for username in OFFICERS:
+        officer_token(username)
+
+
+events.test_start.add_listener(_log_in_before_spawning)
+
+
+# Client ids per officer username (i.e. per municipality), shared by that officer's users.
+_pools: dict[str, list[str]] = {}
+
+
+def _remember(username: str, client_id: str) -> None:
+    pool = _pools.setdefault(username, [])
+    if len(pool) >= POOL_LIMIT:
+        pool[random.randrange(POOL_LIMIT)] = client_id
+    else:
+        pool.append(client_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Tasks: small functions of the user; the weights are in OfficerUser.tasks.
+
+
+def read_client(user: OfficerUser) -> None:
+    user.client.get(f"/v1/clients/{user.pick_client()}", headers=user.headers(), name=CLIENT_ROUTE)
+
+
+def search_by_name(user: OfficerUser) -> None:
+    user.client.post(
+        "/v1/clients/search",
+        json={"name": random_name_query(user.rng), "page_size": 20},
+        headers=user.headers(),
+        name="/v1/clients/search",
+    )
+
+
+def create_client(user: OfficerUser) -> None:
+    user.create("/v1/clients")
+
+
+def update_client(user: OfficerUser) -> None:
+    client_id = user.pick_client()
+    for _attempt in range(2):
+        etag = user.read_etag(client_id)
+        if etag is None:
+            return
+        change: dict[str, Any]
+        if user.rng.random() < 0.5:
+            change = {"contact": {"phone": f"050 {user.rng.randint(1000000, 9999999)}"}}
+        else:
+            origin = user.rng.choice(ORIGINS)
+            change = {"languages": [*origin.languages[:2], "fi"]}
+        with user.client.patch(
+            f"/v1/clients/{client_id}",
+            json=change,
+            headers={**user.headers(), "If-Match": etag},
+            name=CLIENT_ROUTE,
+            catch_response=True,
+        ) as response:
+            if response.status_code == 412:
+                # Someone else updated the client after our read: expected with optimistic
+                # locking. Counted apart (as a success); re-read and retry once.
+                response.request_meta["name"] = STALE_ROUTE
+                response.success()
+                continue
+            if response.status_code != 200:
+                response.failure(f"update: HTTP {response.status_code}")
+            return
+
+
+def _pacing() -> Callable[..., float]:
+    if RPS_PER_USER <= 0:
+        return constant(0)
+    # Tasks are paced, not requests: an update is two requests (GET + PATCH).
+    requests = sum(weight * REQUESTS_PER_TASK[task] for task, weight in TASKS.items())
+    requests_per_task = requests / sum(TASKS.values())
+    return constant_throughput(RPS_PER_USER / requests_per_task)  # type: ignore[no-any-return]
+
+
+class OfficerUser(FastHttpUser):
+    """An integration-service officer of one municipality."""
+
+    host = DEFAULT_HOST
+    wait_time = constant(0)  # replaced below, once the task weights are known
+    _numbering = itertools.count()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        number = next(OfficerUser._numbering)
+        self.username = OFFICERS[number % len(OFFICERS)]
+        self.place = self.username.split(".", 1)[0]
+        self.rng = random.Random(number)
+        self._token = ""
+        self._token_checked = 0.0
+
+    def headers(self) -> dict[str, str]:
+        now = time.monotonic()
+        if not self._token or now - self._token_checked > TOKEN_RECHECK_S:
+            self._token = officer_token(self.username)
+            self._token_checked = now
+        return {"Authorization": f"Bearer {self._token}", **LOAD_TEST_HEADER}
+
+    def on_start(self) -> None:
+        for _ in range(SEED_CLIENTS):
+            self.create("/v1/clients [seed]")
+
+    def pick_client(self) -> str:
+        pool = _pools.get(self.username)
+        if not pool:
+            self.create("/v1/clients [seed]")
+            pool = _pools[self.username]
+        return self.rng.choice(pool)
+
+    def create(self, name: str) -> None:
+        with self.client.post(
+            "/v1/clients",
+            json=random_person(self.rng, self.place),
+            headers={**self.headers(), "Idempotency-Key": str(uuid.uuid4())},
+            name=name,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 201 or not response.headers.get("ETag"):
+                response.failure(f"create: HTTP {response.status_code}")
+                return
+            _remember(self.username, str(response.json()["id"]))
+
+    def read_etag(self, client_id: str) -> str | None:
+        with self.client.get(
+            f"/v1/clients/{client_id}",
+            headers=self.headers(),
+            name=CLIENT_ROUTE,
+            catch_response=True,
+        ) as response:
+            etag = response.headers.get("ETag") if response.status_code == 200 else None
+            if etag is None:
+                response.failure(f"read for update: HTTP {response.status_code}, ETag missing")
+            return etag
+
+
+TASKS: dict[Callable[[OfficerUser], None], int] = {
+    read_client: 5,
+    search_by_name: 3,
+    create_client: 1,
+    update_client: 1,
+}
+# HTTP requests one run of each task makes (for pacing by request rate).
+REQUESTS_PER_TASK: dict[Callable[[OfficerUser], None], int] = {
+    read_client: 1,
+    search_by_name: 1,
+    create_client: 1,
+    update_client: 2,
+}
+OfficerUser.tasks = TASKS  # type: ignore[assignment]
+OfficerUser.wait_time = _pacing()  # type: ignore[method-assign]

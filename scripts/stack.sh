@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Runs the whole system as local processes: Keycloak (dev mode), audit, clients and gateway.
+#   scripts/stack.sh up      start everything and wait until the gateway is ready
+#   scripts/stack.sh down    stop everything this script started
+# Environment:
+#   KOTOPOLKU_VAR          state directory (default var/; make test uses var/test)
+#   KOTOPOLKU_DB_SERVER    a PostgreSQL server URL: services get their own databases on it;
+#                          without it they use SQLite files (the embedded default)
+#   GATEWAY_PORT CLIENTS_PORT AUDIT_PORT KC_PORT KC_MANAGEMENT_PORT   ports on 127.0.0.1
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+PYTHON="${PYTHON:-$REPO_ROOT/.venv/bin/python}"
+export KOTOPOLKU_VAR="${KOTOPOLKU_VAR:-$REPO_ROOT/var}"
+export KC_PORT="${KC_PORT:-8080}" KC_MANAGEMENT_PORT="${KC_MANAGEMENT_PORT:-9000}"
+GATEWAY_PORT="${GATEWAY_PORT:-8000}"
+CLIENTS_PORT="${CLIENTS_PORT:-50051}"
+AUDIT_PORT="${AUDIT_PORT:-50052}"
+SERVICES=(audit clients gateway)
+
+log() { echo "stack: $*" >&2; }
+
+database_url() {
+  local service=$1
+  if [ -n "${KOTOPOLKU_DB_SERVER:-}" ]; then
+    "$PYTHON" - "$KOTOPOLKU_DB_SERVER" "kotopolku_$service" <<'PY'
+import sys
+import psycopg
+from sqlalchemy.engine import make_url
+server, name = make_url(sys.argv[1]), sys.argv[2]
+admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+with psycopg.connect(admin, autocommit=True) as connection:
+    if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+        connection.execute(f'CREATE DATABASE "{name}"')
+print(server.set(database=name).render_as_string(hide_password=False))
+PY
+  else
+    echo "sqlite:///$KOTOPOLKU_VAR/data/$service.db"
+  fi
+}
+
+start_service() {
+  local name=$1; shift
+  mkdir -p "$KOTOPOLKU_VAR/log" "$KOTOPOLKU_VAR/run"
+  env "$@" "$REPO_ROOT/.venv/bin/kotopolku-$name" >>"$KOTOPOLKU_VAR/log/$name.log" 2>&1 &
+  echo $! >"$KOTOPOLKU_VAR/run/$name.pid"
+}
+
+stop_pid_file() {
+  local file=$1
+  [ -f "$file" ] || return 0
+  local pid; pid=$(cat "$file")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$file"
+}
+
+wait_ready() {
+  for _ in $(seq 1 120); do
+    if curl -fsS "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  log "the gateway did not become ready; last log lines:"
+  for s in "${SERVICES[@]}"; do tail -n 20 "$KOTOPOLKU_VAR/log/$s.log" >&2 || true; done
+  return 1
+}
+
+up() {
+  down_services
+  mkdir -p "$KOTOPOLKU_VAR/keys" "$KOTOPOLKU_VAR/data"
+  "$PYTHON" -c "import sys; from pathlib import Path; from kotopolku.common.identity import ensure_dev_keys; ensure_dev_keys(Path(sys.argv[1]))" "$KOTOPOLKU_VAR/keys"
+  bash scripts/keycloak.sh start
+  local keys="$KOTOPOLKU_VAR/keys"
+  local common=(
+    "KOTOPOLKU_GATEWAY_PUBLIC_KEY_FILE=$keys/gateway.pub"
+    "KOTOPOLKU_SERVICE_PUBLIC_KEY_FILE=$keys/service.pub"
+    "KOTOPOLKU_AUDIT_ADDRESS=127.0.0.1:$AUDIT_PORT"
+    "KOTOPOLKU_LOG_LEVEL=${KOTOPOLKU_LOG_LEVEL:-INFO}"
+  )
+  local backend=("KOTOPOLKU_SERVICE_KEY_FILE=$keys/service.pem" "KOTOPOLKU_MIGRATE_ON_START=true")
+  start_service audit "${common[@]}" "${backend[@]}" "KOTOPOLKU_GRPC_PORT=$AUDIT_PORT" \
+    "KOTOPOLKU_METRICS_PORT=${AUDIT_METRICS_PORT:-0}" "KOTOPOLKU_DATABASE_URL=$(database_url audit)"
+  start_service clients "${common[@]}" "${backend[@]}" "KOTOPOLKU_GRPC_PORT=$CLIENTS_PORT" \
+    "KOTOPOLKU_METRICS_PORT=${CLIENTS_METRICS_PORT:-0}" "KOTOPOLKU_DATABASE_URL=$(database_url clients)"
+  start_service gateway "${common[@]}" "KOTOPOLKU_HTTP_PORT=$GATEWAY_PORT" \
+    "KOTOPOLKU_GATEWAY_KEY_FILE=$keys/gateway.pem" \
+    "KOTOPOLKU_OIDC_ISSUER=http://127.0.0.1:$KC_PORT/realms/kotopolku" \
+    "KOTOPOLKU_CLIENTS_ADDRESS=127.0.0.1:$CLIENTS_PORT"
+  wait_ready
+  log "gateway ready on http://127.0.0.1:$GATEWAY_PORT"
+}
+
+down_services() {
+  for (( i=${#SERVICES[@]}-1; i>=0; i-- )); do
+    stop_pid_file "$KOTOPOLKU_VAR/run/${SERVICES[$i]}.pid"
+  done
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down_services; bash scripts/keycloak.sh stop ;;
+  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+esac

@@ -1,0 +1,77 @@
+"""Who may do what with the audit log. Deny by default: every rule below grants, nothing else does.
+
+* AppendEvents: internal services only (the outbox relays of the other services).
+* VerifyChain: ``auditor`` or ``admin``.
+* QueryEvents:
+  - ``auditor``: any subject, actor and time range, but only entries whose municipality_code
+    equals the auditor's own municipality (an auditor without one is denied);
+  - ``client``: only the trail of their own client record. The caller context carries no
+    client id, so the audit log itself is the proof: the request must name
+    ``subject_client_id``, and the log must hold a successful ``client.read-own`` entry on that
+    client by the same ``caller.subject``. The clients service records that entry when it
+    matches the strongly authenticated user to the client record (by henkilötunnus), so only
+    a user once matched to a record can read that record's trail;
+  - everyone else, internal services included, is denied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kotopolku.audit.repository import AuditRepository
+from kotopolku.common.errors import PermissionDenied
+from kotopolku.common.identity import Caller, Role
+
+CLIENT_LINK_ACTION: Final = "client.read-own"
+
+
+@dataclass(frozen=True, slots=True)
+class QueryGrant:
+    # Entries are limited to this municipality; None = no limit beyond the request's filters.
+    municipality_restriction: str | None
+    # Tenant written on the audit entry of the query itself.
+    municipality_code: str
+    welfare_area_code: str
+
+
+def require_appender(caller: Caller) -> None:
+    if not caller.is_internal_service:
+        raise PermissionDenied("Only internal services may append audit events")
+
+
+def require_verifier(caller: Caller) -> None:
+    if caller.is_internal_service or not caller.has_any(Role.AUDITOR, Role.ADMIN):
+        raise PermissionDenied("Verifying the audit chain needs the auditor or admin role")
+
+
+def require_query_role(caller: Caller) -> None:
+    """The check that needs no data: is the caller someone who may read trails at all?"""
+    if caller.is_internal_service or not caller.has_any(Role.AUDITOR, Role.CLIENT):
+        raise PermissionDenied("Reading audit trails needs the auditor or client role")
+
+
+async def grant_query(
+    caller: Caller,
+    subject_client_id: str,
+    repository: AuditRepository,
+    connection: AsyncConnection,
+) -> QueryGrant:
+    require_query_role(caller)
+    if caller.has_any(Role.AUDITOR):
+        if not caller.municipality:
+            raise PermissionDenied("An auditor must belong to a municipality")
+        return QueryGrant(caller.municipality, caller.municipality, caller.welfare_area or "")
+    if not subject_client_id:
+        raise PermissionDenied("A client may read only the trail of their own client record")
+    link = await repository.latest_link(
+        connection,
+        subject_client_id=subject_client_id,
+        actor_subject=caller.subject,
+        action=CLIENT_LINK_ACTION,
+    )
+    if link is None:
+        raise PermissionDenied("A client may read only the trail of their own client record")
+    return QueryGrant(None, link.municipality_code, link.welfare_area_code)

@@ -1,0 +1,309 @@
+"""Storage of the audit chain: appending under the head lock, trails, and chunked verification."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kotopolku.audit.chain import (
+    ChainEntry,
+    ChainHead,
+    ChainVerifier,
+    EventData,
+    VerificationResult,
+    seal_all,
+)
+from kotopolku.audit.tables import HEAD_ID, audit_chain_head, audit_entries
+from kotopolku.common.clock import Clock, as_utc, utcnow
+from kotopolku.common.db import Database
+
+VERIFY_CHUNK_SIZE: Final = 5_000
+# Keeps the IN (...) of the duplicate check well below every driver's parameter limit.
+_LOOKUP_CHUNK: Final = 1_000
+_COLUMN_NAMES: Final = tuple(column.name for column in audit_entries.c)
+# PostgreSQL: INSERT ... SELECT FROM unnest(<one array per column>) inserts a batch with one
+# short statement of 18 parameters (a long multi-row VALUES costs more to build than to run).
+_PG_INSERT_BATCH: Final = sa.insert(audit_entries).from_select(
+    _COLUMN_NAMES,
+    sa.select(
+        *sa.func.unnest(
+            *(
+                sa.cast(sa.bindparam(column.name), postgresql.ARRAY(column.type))
+                for column in audit_entries.c
+            )
+        )
+        .table_valued(*_COLUMN_NAMES)
+        .render_derived()
+        .c
+    ),
+)
+_PG_EXISTING: Final = sa.select(audit_entries.c.event_id).where(
+    audit_entries.c.event_id == sa.any_(sa.cast(sa.bindparam("ids"), postgresql.ARRAY(sa.Text)))
+)
+# Marks a stored JSON list that no longer parses; valid entries never contain NUL.
+_UNREADABLE: Final = "\x00unreadable"
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    appended: int
+    duplicates: int
+    entries: tuple[ChainEntry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TrailCriteria:
+    """Filters of a trail; empty strings and None mean "any"."""
+
+    subject_client_id: str = ""
+    actor_subject: str = ""
+    # Set by authorisation, never by the request: an auditor sees their municipality only.
+    municipality_code: str | None = None
+    # On recorded_at: from_time inclusive, to_time exclusive.
+    from_time: datetime | None = None
+    to_time: datetime | None = None
+    # Keyset: only entries before this position (newest first).
+    before_position: int | None = None
+
+
+class AuditRepository:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock = utcnow,
+        *,
+        verify_chunk_size: int = VERIFY_CHUNK_SIZE,
+    ) -> None:
+        self._db = database
+        self._clock = clock
+        self._verify_chunk_size = verify_chunk_size
+
+    # -- appending -----------------------------------------------------------------------------
+
+    async def append(
+        self, connection: AsyncConnection, events: Sequence[EventData]
+    ) -> AppendResult:
+        """Appends events not seen before, in order; call inside a transaction.
+
+        The head row is locked first, so appends from any number of tasks or replicas take
+        turns and the duplicate check below sees every event committed before.
+        """
+        if not events:
+            return AppendResult(0, 0)
+        head = await self._lock_head(connection)
+        known = await self._existing_event_ids(connection, {e.event_id for e in events})
+        fresh: list[EventData] = []
+        for event in events:
+            if event.event_id not in known:
+                known.add(event.event_id)
+                fresh.append(event)
+        if not fresh:
+            return AppendResult(0, len(events))
+        sealed = seal_all(fresh, head, as_utc(self._clock()))
+        await self._insert(connection, sealed)
+        last = sealed[-1]
+        await connection.execute(
+            sa.update(audit_chain_head)
+            .where(audit_chain_head.c.id == HEAD_ID)
+            .values(position=last.position, entry_hash=last.entry_hash)
+        )
+        return AppendResult(len(fresh), len(events) - len(fresh), tuple(sealed))
+
+    async def _lock_head(self, connection: AsyncConnection) -> ChainHead:
+        head = audit_chain_head
+        query = sa.select(head.c.position, head.c.entry_hash).where(head.c.id == HEAD_ID)
+        if self._db.is_sqlite:
+            # A write first: SQLite then holds its single writer lock (waiting for it under
+            # busy_timeout) before the head is read, so the read is the newest head.
+            await connection.execute(
+                sa.update(head).where(head.c.id == HEAD_ID).values(position=head.c.position)
+            )
+        else:
+            query = query.with_for_update()
+        row = (await connection.execute(query)).one()
+        return ChainHead(int(row.position), str(row.entry_hash))
+
+    async def _existing_event_ids(
+        self, connection: AsyncConnection, event_ids: set[str]
+    ) -> set[str]:
+        ids, existing = sorted(event_ids), set[str]()
+        if not self._db.is_sqlite:
+            result = await connection.execute(_PG_EXISTING, {"ids": ids})
+            return set(result.scalars())
+        for start in range(0, len(ids), _LOOKUP_CHUNK):
+            chunk = ids[start : start + _LOOKUP_CHUNK]
+            result = await connection.execute(
+                sa.select(audit_entries.c.event_id).where(audit_entries.c.event_id.in_(chunk))
+            )
+            existing.update(result.scalars())
+        return existing
+
+    async def _insert(self, connection: AsyncConnection, entries: Sequence[ChainEntry]) -> None:
+        rows = [_row(entry) for entry in entries]
+        if self._db.is_sqlite:
+            await connection.execute(sa.insert(audit_entries), rows)
+            return
+        # One statement for the whole batch, whatever its size: a column array per column.
+        columns = {name: [row[name] for row in rows] for name in _COLUMN_NAMES}
+        await connection.execute(_PG_INSERT_BATCH, columns)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    async def head(self, connection: AsyncConnection) -> ChainHead:
+        head = audit_chain_head
+        row = (
+            await connection.execute(
+                sa.select(head.c.position, head.c.entry_hash).where(head.c.id == HEAD_ID)
+            )
+        ).one()
+        return ChainHead(int(row.position), str(row.entry_hash))
+
+    async def trail(
+        self, connection: AsyncConnection, criteria: TrailCriteria, limit: int
+    ) -> list[ChainEntry]:
+        """Entries matching ``criteria``, newest first."""
+        t = audit_entries
+        conditions: list[sa.ColumnElement[bool]] = []
+        if criteria.subject_client_id:
+            conditions.append(t.c.subject_client_id == criteria.subject_client_id)
+        if criteria.actor_subject:
+            conditions.append(t.c.actor_subject == criteria.actor_subject)
+        if criteria.municipality_code is not None:
+            conditions.append(t.c.municipality_code == criteria.municipality_code)
+        if criteria.from_time is not None:
+            conditions.append(t.c.recorded_at >= as_utc(criteria.from_time))
+        if criteria.to_time is not None:
+            conditions.append(t.c.recorded_at < as_utc(criteria.to_time))
+        if criteria.before_position is not None:
+            conditions.append(t.c.position < criteria.before_position)
+        query = sa.select(t).where(*conditions).order_by(t.c.position.desc()).limit(limit)
+        rows = (await connection.execute(query)).all()
+        return [_entry(row) for row in rows]
+
+    async def latest_link(
+        self,
+        connection: AsyncConnection,
+        *,
+        subject_client_id: str,
+        actor_subject: str,
+        action: str,
+    ) -> EventData | None:
+        """The newest successful ``action`` by ``actor_subject`` on ``subject_client_id``."""
+        t = audit_entries
+        row = (
+            await connection.execute(
+                sa.select(t)
+                .where(
+                    t.c.subject_client_id == subject_client_id,
+                    t.c.actor_subject == actor_subject,
+                    t.c.action == action,
+                    t.c.outcome == "success",
+                )
+                .order_by(t.c.position.desc())
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else _entry(row).event
+
+    # -- verification --------------------------------------------------------------------------
+
+    async def verify(self) -> VerificationResult:
+        """Recomputes the whole chain, a chunk of entries at a time, up to the current head.
+
+        Entries appended while this runs lie beyond the head read at the start and are left
+        for the next verification. Hashing runs in a worker thread so that serving goes on.
+        """
+        t = audit_entries
+        verifier = ChainVerifier()
+        async with self._db.engine.connect() as connection:
+            head = await self.head(connection)
+            after = 0
+            while after < head.position:
+                query = (
+                    sa.select(t)
+                    .where(t.c.position > after, t.c.position <= head.position)
+                    .order_by(t.c.position)
+                    .limit(self._verify_chunk_size)
+                )
+                try:
+                    rows = (await connection.execute(query)).all()
+                except (ValueError, TypeError):
+                    # A stored value no longer parses (e.g. a time overwritten with text).
+                    return verifier.fail(after + 1, f"entries after {after} cannot be read")
+                if not rows:
+                    break
+                if not await asyncio.to_thread(_feed, verifier, rows):
+                    break
+                after = int(rows[-1].position)
+        return verifier.result(head)
+
+
+def _feed(verifier: ChainVerifier, rows: Iterable[Any]) -> bool:
+    return verifier.feed(_entry(row) for row in rows)
+
+
+def _row(entry: ChainEntry) -> dict[str, Any]:
+    event = entry.event
+    return {
+        "position": entry.position,
+        "event_id": event.event_id,
+        "occurred_at": as_utc(event.occurred_at),
+        "recorded_at": as_utc(entry.recorded_at),
+        "actor_subject": event.actor_subject,
+        "actor_roles": json.dumps(list(event.actor_roles), ensure_ascii=False),
+        "municipality_code": event.municipality_code,
+        "welfare_area_code": event.welfare_area_code,
+        "subject_client_id": event.subject_client_id,
+        "action": event.action,
+        "resource": event.resource,
+        "fields": json.dumps(list(event.fields), ensure_ascii=False),
+        "purpose": event.purpose,
+        "trace_id": event.trace_id,
+        "service": event.service,
+        "outcome": event.outcome,
+        "previous_hash": entry.previous_hash,
+        "entry_hash": entry.entry_hash,
+    }
+
+
+def _names(stored: str) -> tuple[str, ...]:
+    try:
+        value = json.loads(stored)
+    except ValueError:
+        return (_UNREADABLE, stored)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        return (_UNREADABLE, stored)
+    return tuple(value)
+
+
+def _entry(row: Any) -> ChainEntry:
+    return ChainEntry(
+        event=EventData(
+            event_id=row.event_id,
+            occurred_at=as_utc(row.occurred_at),
+            actor_subject=row.actor_subject,
+            actor_roles=_names(row.actor_roles),
+            municipality_code=row.municipality_code,
+            welfare_area_code=row.welfare_area_code,
+            subject_client_id=row.subject_client_id,
+            action=row.action,
+            resource=row.resource,
+            fields=_names(row.fields),
+            purpose=row.purpose,
+            trace_id=row.trace_id,
+            service=row.service,
+            outcome=row.outcome,
+        ),
+        position=int(row.position),
+        recorded_at=as_utc(row.recorded_at),
+        previous_hash=row.previous_hash,
+        entry_hash=row.entry_hash,
+    )

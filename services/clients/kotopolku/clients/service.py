@@ -1,0 +1,44 @@
+"""The clients service: client records, family links, consents and referrals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from kotopolku.clients.servicer import ClientsServicer
+from kotopolku.clients.tables import audit_outbox, idempotency_keys
+from kotopolku.clients.v1 import clients_pb2, clients_pb2_grpc
+from kotopolku.common.idempotency import IdempotencyStore
+from kotopolku.common.server import Registration, Runtime, ServiceDefinition
+from kotopolku.common.settings import ServiceSettings
+
+
+class ClientsSettings(ServiceSettings):
+    grpc_port: int = 50051
+    database_url: str = "sqlite:///var/data/clients.db"
+
+
+def build(runtime: Runtime) -> Sequence[Registration]:
+    assert runtime.audit is not None
+    servicer = ClientsServicer(
+        runtime.database,
+        runtime.audit,
+        IdempotencyStore(idempotency_keys, runtime.clock),
+        runtime.clock,
+    )
+    return [
+        Registration(
+            clients_pb2_grpc.add_ClientsServiceServicer_to_server,
+            servicer,
+            clients_pb2.DESCRIPTOR.services_by_name["ClientsService"].full_name,
+        )
+    ]
+
+
+DEFINITION = ServiceDefinition(
+    name="clients",
+    settings_class=ClientsSettings,
+    build=build,
+    migrations=Path(__file__).with_name("migrations") / "versions",
+    outbox=audit_outbox,
+)

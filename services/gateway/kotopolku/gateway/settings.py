@@ -1,0 +1,37 @@
+"""Gateway configuration (environment variables with the ``KOTOPOLKU_`` prefix)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from kotopolku.common.settings import CommonSettings
+
+
+class GatewaySettings(CommonSettings):
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8000, ge=1, le=65535)
+    # The issuer exactly as it appears in tokens (the public URL of the realm).
+    oidc_issuer: str = "http://127.0.0.1:8080/realms/kotopolku"
+    # Where the gateway itself fetches keys; defaults to the issuer's certs endpoint. Lets the
+    # cluster reach Keycloak by an internal address while tokens name the public one.
+    oidc_jwks_url: str = ""
+    oidc_audience: str = "kotopolku-gateway"
+    # Only asymmetric algorithms; never taken from the provider's list or the token header.
+    oidc_algorithms: tuple[str, ...] = ("RS256", "ES256")
+    oidc_leeway_seconds: int = Field(10, ge=0, le=300)
+    # How long fetched keys are trusted before a refresh is attempted; on failure the cached
+    # keys keep working so a brief Keycloak outage does not log everyone out.
+    jwks_cache_seconds: int = Field(300, ge=10)
+    gateway_key_file: Path = Path("var/keys/gateway.pem")
+    clients_address: str = "127.0.0.1:50051"
+    audit_address: str = "127.0.0.1:50052"
+    # Deadline of one backend call.
+    backend_timeout_seconds: float = Field(5.0, gt=0)
+    # Retry-After sent with 503 when a backend is unavailable.
+    retry_after_seconds: int = Field(2, ge=1)
+
+    @property
+    def jwks_url(self) -> str:
+        return self.oidc_jwks_url or f"{self.oidc_issuer}/protocol/openid-connect/certs"

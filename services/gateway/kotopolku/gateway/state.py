@@ -1,0 +1,127 @@
+"""What the gateway holds for its lifetime: settings, token validator, backend stubs."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+import grpc
+import httpx
+
+from kotopolku.audit.v1 import audit_pb2_grpc
+from kotopolku.clients.v1 import clients_pb2_grpc
+from kotopolku.common.channels import open_channel
+from kotopolku.common.errors import parse_rpc_error
+from kotopolku.common.identity import (
+    ASSERTION_LIFETIME_SECONDS,
+    GATEWAY_ISSUER,
+    METADATA_KEY,
+    AssertionSigner,
+    Caller,
+)
+from kotopolku.gateway.auth.tokens import JwksCache, TokenValidator
+from kotopolku.gateway.problems import from_remote
+from kotopolku.gateway.settings import GatewaySettings
+
+Response = TypeVar("Response")
+
+
+class AssertionCache:
+    """Mints the internal caller assertion once per (caller, purpose) and reuses it for a while,
+    which also lets services reuse their verification of it."""
+
+    def __init__(self, signer: AssertionSigner, size: int = 20_000) -> None:
+        self._signer = signer
+        self._cache: OrderedDict[bytes, tuple[float, str]] = OrderedDict()
+        self._size = size
+        self._reuse_seconds = ASSERTION_LIFETIME_SECONDS / 2
+
+    def assertion(self, caller: Caller) -> str:
+        key = hashlib.blake2b(
+            repr(
+                (
+                    caller.subject,
+                    sorted(caller.roles),
+                    caller.purpose,
+                    caller.municipality,
+                    caller.welfare_area,
+                    caller.organisation,
+                    caller.henkilotunnus,
+                    caller.client_id,
+                )
+            ).encode(),
+            digest_size=20,
+        ).digest()
+        now = time.monotonic()
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        token = self._signer.sign(caller)
+        self._cache[key] = (now + self._reuse_seconds, token)
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return token
+
+
+@dataclass
+class GatewayState:
+    settings: GatewaySettings
+    tokens: TokenValidator
+    assertions: AssertionCache
+    clients: clients_pb2_grpc.ClientsServiceAsyncStub
+    audit: audit_pb2_grpc.AuditServiceAsyncStub
+    channels: list[grpc.aio.Channel] = field(default_factory=list)
+    http: httpx.AsyncClient | None = None
+
+    @classmethod
+    def create(cls, settings: GatewaySettings) -> GatewayState:
+        http = httpx.AsyncClient()
+        jwks = JwksCache(settings.jwks_url, settings.jwks_cache_seconds, http)
+        tokens = TokenValidator(
+            jwks,
+            issuer=settings.oidc_issuer,
+            audience=settings.oidc_audience,
+            algorithms=settings.oidc_algorithms,
+            leeway_seconds=settings.oidc_leeway_seconds,
+        )
+        signer = AssertionSigner.from_file(settings.gateway_key_file, GATEWAY_ISSUER)
+        # The gateway adds the assertion itself per call, so channels forward nothing.
+        clients_channel = open_channel(settings.clients_address, lambda: None)
+        audit_channel = open_channel(settings.audit_address, lambda: None)
+        return cls(
+            settings=settings,
+            tokens=tokens,
+            assertions=AssertionCache(signer),
+            clients=clients_pb2_grpc.ClientsServiceStub(clients_channel),  # type: ignore[arg-type]
+            audit=audit_pb2_grpc.AuditServiceStub(audit_channel),  # type: ignore[arg-type]
+            channels=[clients_channel, audit_channel],
+            http=http,
+        )
+
+    async def call(
+        self,
+        method: Callable[..., Awaitable[Response]],
+        request: Any,
+        caller: Caller,
+    ) -> Response:
+        """One backend call with the caller's assertion and a deadline; errors become problems."""
+        metadata = ((METADATA_KEY, self.assertions.assertion(caller)),)
+        try:
+            return await method(
+                request, metadata=metadata, timeout=self.settings.backend_timeout_seconds
+            )
+        except grpc.aio.AioRpcError as error:
+            raise from_remote(parse_rpc_error(error), self.settings.retry_after_seconds) from error
+
+    def with_client(self, caller: Caller, client_id: str) -> Caller:
+        return replace(caller, client_id=client_id)
+
+    async def close(self) -> None:
+        for channel in self.channels:
+            await channel.close()
+        if self.http is not None:
+            await self.http.aclose()
