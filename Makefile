@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 TEST_VAR := $(CURDIR)/var/test
 # make test runs its own stack on other ports, so it can run beside `make up`.
 TEST_PORTS := GATEWAY_PORT=18000 CLIENTS_PORT=15051 AUDIT_PORT=15052 KC_PORT=18080 KC_MANAGEMENT_PORT=19000
+# ...and its own unpacked Keycloak: a dev-mode Keycloak keeps its database inside its directory.
+TEST_KEYCLOAK_CACHE := $(HOME)/.cache/kotopolku/test-stack
 
 .PHONY: help install proto check-proto lint up down demo-data test test-python e2e chart-check bench clean
 
@@ -58,7 +60,7 @@ demo-data: install
 # PostgreSQL). Starts and stops what it needs.
 test: lint
 	@set -euo pipefail; \
-	export KOTOPOLKU_VAR=$(TEST_VAR) $(TEST_PORTS); \
+	export KOTOPOLKU_VAR=$(TEST_VAR) KOTOPOLKU_CACHE=$(TEST_KEYCLOAK_CACHE) $(TEST_PORTS); \
 	cleanup() { bash scripts/stack.sh down >/dev/null 2>&1 || true; bash scripts/postgres.sh stop || true; }; \
 	trap cleanup EXIT; \
 	pg=$$(bash scripts/postgres.sh start); \

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from kotopolku.common.testing import TestKeys, fresh_postgres_database, make_keys, postgres_server_url
+from kotopolku.common.testing import (
+    TestKeys,
+    fresh_postgres_database,
+    make_keys,
+    postgres_server_url,
+)
 
 
 @pytest.fixture(scope="session")

@@ -172,6 +172,16 @@ def test_officer_token() -> None:
     assert c["exp"] - c["iat"] == 300
 
 
+def test_short_lived_test_client() -> None:
+    # kotopolku-test-short exists for expiry tests of the gateway.
+    client = kt.openid_client(SETTINGS, "kotopolku-test-short", "kotopolku-test-short-secret")
+    token = client.token(username="helsinki.officer", password=kt.DEMO_PASSWORD)["access_token"]
+    c = claims(token)
+    assert c["exp"] - c["iat"] == 5
+    assert kt.GATEWAY_AUDIENCE in audiences(c)
+    assert c["municipality"] == "091"
+
+
 def test_tampere_officer_has_837() -> None:
     c = claims(kt.user_token("tampere.officer"))
     assert c["municipality"] == "837"
@@ -324,9 +334,13 @@ def test_ui_code_flow_with_pkce_yields_gateway_token() -> None:
         assert page.status_code == 200
         match = re.search(r'<form id="kc-form-login"[^>]*action="([^"]+)"', page.text)
         assert match, "login form not found"
+        # Keycloak marks its cookies Secure; browsers still send them to
+        # http://127.0.0.1 (a trustworthy origin), httpx does not, so forward them.
+        cookie = "; ".join(f"{name}={value}" for name, value in page.cookies.items())
         login = client.post(
             html.unescape(match.group(1)),
             data={"username": "tampere.officer", "password": kt.DEMO_PASSWORD},
+            headers={"Cookie": cookie},
         )
         code = _redirect_query(login)["code"][0]
         token = client.post(
@@ -373,10 +387,11 @@ def test_other_clients_have_no_browser_or_password_flows(admin: KeycloakAdmin) -
         "serviceAccountsEnabled",
     ):
         assert gateway[flow] is False, flow
-    test_client = _client(admin, "kotopolku-test")
-    assert test_client["directAccessGrantsEnabled"] is True
-    assert test_client["standardFlowEnabled"] is False
-    assert "dev/test realm" in test_client["description"]
+    for test_client_id in ("kotopolku-test", "kotopolku-test-short"):
+        test_client = _client(admin, test_client_id)
+        assert test_client["directAccessGrantsEnabled"] is True
+        assert test_client["standardFlowEnabled"] is False
+        assert "dev/test realm" in test_client["description"]
     for client_id in SERVICE_ACCOUNTS:
         client = _client(admin, client_id)
         assert client["serviceAccountsEnabled"] is True

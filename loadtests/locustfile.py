@@ -9,9 +9,10 @@ its municipality and then repeats weighted tasks:
 * create a client          (1)  POST  /v1/clients            fresh Idempotency-Key
 * update a client          (1)  GET   /v1/clients/{id}, then PATCH with If-Match
 
+Requests are named by route template, so the update's GET counts under ``GET /v1/clients/{id}``.
 A ``412`` on the PATCH means another officer changed the client in between; that is an expected
-outcome of optimistic locking, reported as ``PATCH /v1/clients/{id} [412 stale, retried]``
-(success) and followed by one fresh GET + PATCH.
+outcome of optimistic locking, reported apart as ``PATCH /v1/clients/{id} [412 stale]`` (a
+success) and followed by one fresh GET + PATCH. Every request carries ``X-Load-Test: locust``.
 
 Configuration (environment):
 
@@ -22,6 +23,8 @@ Configuration (environment):
                                        on tasks, corrected for tasks making two requests);
                                        ``0`` = no pacing (saturation). Default 1.
 * ``LOADTEST_SEED_CLIENTS``            clients each user creates on start (default 3)
+* ``LOADTEST_RESET_AFTER_SEEDING``     ``1`` (default): reset the statistics once every user
+                                       has spawned and seeded, so they show the steady state
 
 Run: ``locust -f loadtests/locustfile.py --headless -u 60 -r 30 -t 60s`` (or ``make bench``).
 """
@@ -29,6 +32,7 @@ Run: ``locust -f loadtests/locustfile.py --headless -u 60 -r 30 -t 60s`` (or ``m
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import random
 import sys
@@ -42,6 +46,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import gevent  # type: ignore[import-untyped]
 from locust import FastHttpUser, constant, constant_throughput, events
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +63,7 @@ OFFICERS = [
 ]
 RPS_PER_USER = float(os.environ.get("LOADTEST_RPS_PER_USER", "1"))
 SEED_CLIENTS = int(os.environ.get("LOADTEST_SEED_CLIENTS", "3"))
+RESET_AFTER_SEEDING = os.environ.get("LOADTEST_RESET_AFTER_SEEDING", "1") not in ("0", "")
 # Clients remembered per municipality as read/update targets (shared by that municipality's users,
 # so concurrent updates of one client, and hence 412s, do happen).
 POOL_LIMIT = 2000
@@ -217,9 +223,29 @@ def officer_token(username: str) -> str:
 def _log_in_before_spawning(environment: Any, **_: Any) -> None:
     for username in OFFICERS:
         officer_token(username)
+    _run["environment"] = environment
 
 
+def _reset_stats_after_seeding(user_count: int, **_: Any) -> None:
+    """Steady-state figures: forget the ramp-up and the seeding creates once every user has
+    seeded (``--reset-stats`` would reset when the last user is spawned, before it seeds)."""
+    environment = _run.get("environment")
+    if not RESET_AFTER_SEEDING or environment is None:
+        return
+
+    def wait_and_reset() -> None:
+        deadline = time.monotonic() + 60
+        while _run["seeded_users"] < user_count and time.monotonic() < deadline:
+            gevent.sleep(0.05)
+        environment.stats.reset_all()
+        logging.info("stats reset after seeding by %s users", _run["seeded_users"])
+
+    gevent.spawn(wait_and_reset)
+
+
+_run: dict[str, Any] = {"environment": None, "seeded_users": 0}
 events.test_start.add_listener(_log_in_before_spawning)
+events.spawning_complete.add_listener(_reset_stats_after_seeding)
 
 
 # Client ids per officer username (i.e. per municipality), shared by that officer's users.
@@ -294,11 +320,27 @@ def _pacing() -> Callable[..., float]:
     return constant_throughput(RPS_PER_USER / requests_per_task)  # type: ignore[no-any-return]
 
 
+TASKS: dict[Callable[[OfficerUser], None], int] = {
+    read_client: 5,
+    search_by_name: 3,
+    create_client: 1,
+    update_client: 1,
+}
+# HTTP requests one run of each task makes (for pacing by request rate).
+REQUESTS_PER_TASK: dict[Callable[[OfficerUser], None], int] = {
+    read_client: 1,
+    search_by_name: 1,
+    create_client: 1,
+    update_client: 2,
+}
+
+
 class OfficerUser(FastHttpUser):
     """An integration-service officer of one municipality."""
 
     host = DEFAULT_HOST
-    wait_time = constant(0)  # replaced below, once the task weights are known
+    tasks = TASKS  # type: ignore[assignment]  # locust accepts {task: weight}
+    wait_time = _pacing()
     _numbering = itertools.count()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -320,6 +362,7 @@ class OfficerUser(FastHttpUser):
     def on_start(self) -> None:
         for _ in range(SEED_CLIENTS):
             self.create("/v1/clients [seed]")
+        _run["seeded_users"] += 1
 
     def pick_client(self) -> str:
         pool = _pools.get(self.username)
@@ -352,20 +395,3 @@ class OfficerUser(FastHttpUser):
             if etag is None:
                 response.failure(f"read for update: HTTP {response.status_code}, ETag missing")
             return etag
-
-
-TASKS: dict[Callable[[OfficerUser], None], int] = {
-    read_client: 5,
-    search_by_name: 3,
-    create_client: 1,
-    update_client: 1,
-}
-# HTTP requests one run of each task makes (for pacing by request rate).
-REQUESTS_PER_TASK: dict[Callable[[OfficerUser], None], int] = {
-    read_client: 1,
-    search_by_name: 1,
-    create_client: 1,
-    update_client: 2,
-}
-OfficerUser.tasks = TASKS  # type: ignore[assignment]
-OfficerUser.wait_time = _pacing()  # type: ignore[method-assign]

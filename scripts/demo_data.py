@@ -14,8 +14,8 @@ import httpx
 import jwt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from e2e.keycloak_tokens import service_token, user_token  # noqa: E402
-from kotopolku.clients.domain import parse_henkilotunnus  # noqa: E402
+from e2e.keycloak_tokens import service_token, user_token
+from kotopolku.clients.domain import parse_henkilotunnus
 
 API = os.environ.get("KOTOPOLKU_API_URL", "http://127.0.0.1:8000")
 

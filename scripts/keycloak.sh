@@ -12,7 +12,9 @@ KC_VERSION="${KC_VERSION:-26.7.3}"
 KC_PORT="${KC_PORT:-8080}"
 KC_MANAGEMENT_PORT="${KC_MANAGEMENT_PORT:-9000}"
 KC_REALM="kotopolku"
-KC_START_TIMEOUT="${KC_START_TIMEOUT:-180}"
+# Generous: idle 2-CPU cold start is ~80 s, but on a busy machine it took ~300 s;
+# a crash is still detected at once (the process exits).
+KC_START_TIMEOUT="${KC_START_TIMEOUT:-600}"
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KOTOPOLKU_CACHE="${KOTOPOLKU_CACHE:-$HOME/.cache/kotopolku}"
@@ -44,7 +46,7 @@ usage: $0 fetch|start|stop|status
   status  print whether Keycloak is running and healthy (exit 0 only if healthy)
 
 env: KC_PORT KC_MANAGEMENT_PORT KC_START_TIMEOUT KC_REUSE KC_JAVA_HOME
-     KOTOPOLKU_CACHE KOTOPOLKU_VAR
+     KOTOPOLKU_CACHE KOTOPOLKU_VAR MAVEN_REPO_LOCAL
 EOF
 }
 
@@ -52,15 +54,17 @@ cmd_fetch() {
     if [[ -x "$KC_HOME/bin/kc.sh" ]]; then
         return 0
     fi
-    command -v mvn >/dev/null || die "mvn not found (needed to fetch Keycloak from Maven Central)"
     command -v unzip >/dev/null || die "unzip not found"
     local artifact="org.keycloak:keycloak-quarkus-dist:$KC_VERSION:zip"
-    local m2_repo
-    m2_repo="${MAVEN_REPO_LOCAL:-$HOME/.m2/repository}"
+    # MAVEN_REPO_LOCAL: a non-default local Maven repository (also passed to mvn).
+    local m2_repo="${MAVEN_REPO_LOCAL:-$HOME/.m2/repository}"
+    local mvn_args=(-q dependency:get -Dartifact="$artifact" -Dtransitive=false)
+    [[ -z "${MAVEN_REPO_LOCAL:-}" ]] || mvn_args+=(-Dmaven.repo.local="$MAVEN_REPO_LOCAL")
     local zip="$m2_repo/org/keycloak/keycloak-quarkus-dist/$KC_VERSION/keycloak-quarkus-dist-$KC_VERSION.zip"
     if [[ ! -f "$zip" ]]; then
+        command -v mvn >/dev/null || die "mvn not found (needed to fetch $artifact from Maven Central)"
         log "fetching $artifact"
-        mvn -q dependency:get -Dartifact="$artifact" -Dtransitive=false
+        mvn "${mvn_args[@]}"
     fi
     [[ -f "$zip" ]] || die "expected $zip after mvn dependency:get"
     mkdir -p "$KOTOPOLKU_CACHE"
@@ -133,7 +137,16 @@ running_pid() {
     [[ -f "$PID_FILE" ]] || return 1
     local pid
     pid="$(cat "$PID_FILE" 2>/dev/null || true)"
-    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+    # A stale pid file may name a recycled pid: only trust a Keycloak process.
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -e 'kc\.sh' -e 'kc\.home\.dir' || return 1
+    echo "$pid"
+}
+
+cache_users() {
+    # Pids of Keycloak processes running from this cache's distribution
+    # (kc.sh passes -Dkc.home.dir=<KC_HOME>/bin/..); matched by exact path.
+    pgrep -f -- "-Dkc.home.dir=$KC_HOME/bin/\.\. " || true
 }
 
 cmd_stop() {
@@ -188,6 +201,13 @@ cmd_start() {
     for port in "$KC_PORT" "$KC_MANAGEMENT_PORT"; do
         port_busy "$port" && die "127.0.0.1:$port is in use by a process this script did not start"
     done
+
+    local others
+    others="$(cache_users | paste -sd ' ')"
+    # Wiping data/ under a running server would corrupt it (e.g. a Keycloak
+    # started with another KOTOPOLKU_VAR from the same cache).
+    [[ -z "$others" ]] ||
+        die "a Keycloak from $KC_HOME is still running (pid $others); stop it or use another KOTOPOLKU_CACHE"
 
     cmd_fetch
     local java_home

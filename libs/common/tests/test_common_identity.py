@@ -34,8 +34,9 @@ def test_gateway_assertion_round_trip(keys: TestKeys) -> None:
 
 
 def test_client_identity_code_and_client_id_travel_but_are_not_in_repr(keys: TestKeys) -> None:
-    client = Caller("c-1", frozenset({"client"}), "self-service", henkilotunnus="010190-9999",
-                    client_id="abc")
+    client = Caller(
+        "c-1", frozenset({"client"}), "self-service", henkilotunnus="010190-9999", client_id="abc"
+    )
     verified = keys.verifier().verify(keys.assertion(client))
     assert verified.henkilotunnus == "010190-9999"
     assert verified.client_id == "abc"
@@ -55,8 +56,13 @@ def test_expired_assertion_is_refused(keys: TestKeys) -> None:
 
 
 def test_wrong_audience_and_algorithm_are_refused(keys: TestKeys) -> None:
-    claims = {"iss": GATEWAY_ISSUER, "aud": "elsewhere", "sub": "x", "iat": int(time.time()),
-              "exp": int(time.time()) + 60}
+    claims = {
+        "iss": GATEWAY_ISSUER,
+        "aud": "elsewhere",
+        "sub": "x",
+        "iat": int(time.time()),
+        "exp": int(time.time()) + 60,
+    }
     signer = keys.gateway_signer()
     wrong_aud = jwt.encode(claims, signer._key, algorithm="EdDSA")
     with pytest.raises(Unauthenticated):

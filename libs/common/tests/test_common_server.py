@@ -37,8 +37,11 @@ def _build(runtime: Runtime) -> list[Registration]:
     handler = grpc.method_handlers_generic_handler(
         "test.Slow", {"Wait": grpc.unary_unary_rpc_method_handler(_slow)}
     )
-    return [Registration(lambda _s, server: server.add_generic_rpc_handlers((handler,)), None,
-                         "test.Slow")]
+    return [
+        Registration(
+            lambda _s, server: server.add_generic_rpc_handlers((handler,)), None, "test.Slow"
+        )
+    ]
 
 
 DEFINITION = ServiceDefinition(name="slow", settings_class=ServiceSettings, build=_build)

@@ -7,6 +7,7 @@ keys generated with ``cryptography``. Nothing here replaces a part of the gatewa
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -14,16 +15,32 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from fastapi import FastAPI
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+from sqlalchemy.engine import make_url
+
+from kotopolku.audit.service import DEFINITION as AUDIT_DEFINITION
+from kotopolku.audit.service import AuditSettings
+from kotopolku.clients.service import DEFINITION as CLIENTS_DEFINITION
+from kotopolku.clients.service import ClientsSettings
+from kotopolku.common.identity import Role
+from kotopolku.common.server import ServiceHost
+from kotopolku.common.testing import TestKeys
+from kotopolku.gateway.app import create_app
+from kotopolku.gateway.settings import GatewaySettings
 
 AUDIENCE = "kotopolku-gateway"
 REALM_PATH = "/realms/kotopolku"
@@ -74,7 +91,9 @@ class SigningKey:
     def sign(
         self, claims: dict[str, Any], *, kid: str | None = None, typ: str | None = "JWT"
     ) -> str:
-        headers: dict[str, Any] = {"kid": kid or self.kid}
+        """``kid=""`` leaves the ``kid`` header out."""
+        kid = self.kid if kid is None else kid
+        headers: dict[str, Any] = {"kid": kid} if kid else {}
         if typ is not None:
             headers["typ"] = typ
         return jwt.encode(claims, self.private, algorithm=self.alg, headers=headers)
@@ -195,3 +214,171 @@ def hetu(birth: date, individual: int = 900) -> str:
 def with_bad_checksum(code: str) -> str:
     wrong = CHECK_CHARACTERS[(CHECK_CHARACTERS.index(code[-1]) + 1) % len(CHECK_CHARACTERS)]
     return code[:-1] + wrong
+
+
+@dataclass(frozen=True)
+class IssuerKeys:
+    rsa: SigningKey
+    ec: SigningKey
+    rsa_next: SigningKey
+    # Never published: signs forgeries.
+    stranger: SigningKey
+
+
+async def wait_until(
+    condition: Callable[[], Awaitable[bool]], seconds: float, what: str, interval: float = 0.05
+) -> None:
+    deadline = time.monotonic() + seconds
+    while not await condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {seconds} s waiting for {what}")
+        await asyncio.sleep(interval)
+
+
+def audit_database(database_url: str) -> str:
+    """SQLite: a file of its own next to the clients database; PostgreSQL: the same database
+    (each service keeps its own tables and migration history)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return database_url
+    assert url.database
+    return url.set(database=str(Path(url.database).with_name("audit.db"))).render_as_string(
+        hide_password=False
+    )
+
+
+@dataclass
+class GatewayStack:
+    keys: TestKeys
+    database_url: str
+    issuer: JwksServer
+    signing_key: SigningKey
+    audit: ServiceHost
+    clients: ServiceHost
+    settings: GatewaySettings
+    app: FastAPI
+    http: httpx.AsyncClient
+    clients_running: bool = True
+
+    # --- tokens -------------------------------------------------------------------------
+
+    def token(
+        self,
+        *,
+        subject: str = "officer-091",
+        roles: Iterable[str] = (Role.MUNICIPAL_OFFICER,),
+        **claims: Any,
+    ) -> str:
+        return self.signing_key.sign(
+            access_claims(self.issuer.issuer, subject=subject, roles=roles, **claims)
+        )
+
+    def auth(self, token: str, **headers: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}", **headers}
+
+    def officer(self, municipality: str = "091", **headers: str) -> dict[str, str]:
+        return self.auth(
+            self.token(subject=f"officer-{municipality}", municipality=municipality), **headers
+        )
+
+    def auditor(self, municipality: str = "091") -> dict[str, str]:
+        return self.auth(
+            self.token(
+                subject=f"auditor-{municipality}", roles=[Role.AUDITOR], municipality=municipality
+            )
+        )
+
+    def referrer(self) -> dict[str, str]:
+        return self.auth(
+            self.token(subject="svc-migri", roles=[Role.REFERRER], referrer_org="migri")
+        )
+
+    def client_user(self, henkilotunnus: str) -> dict[str, str]:
+        return self.auth(self.token(subject="client-1", roles=[Role.CLIENT], hetu=henkilotunnus))
+
+    # --- backends -----------------------------------------------------------------------
+
+    async def stop_clients(self) -> None:
+        self.clients_running = False
+        await self.clients.stop(0)
+
+    async def restart_clients(self) -> None:
+        """A new clients service on the port and database of the stopped one."""
+        self.clients = clients_host(
+            self.keys, self.database_url, self.audit.port, port=self.clients.port
+        )
+        await self.clients.start()
+        self.clients_running = True
+
+
+def service_settings(keys: TestKeys) -> dict[str, Any]:
+    return {
+        "grpc_port": 0,
+        "metrics_port": 0,
+        "gateway_public_key_file": keys.gateway_public,
+        "service_public_key_file": keys.service_public,
+        "service_key_file": keys.service_private,
+        "shutdown_grace_seconds": 0,
+    }
+
+
+def clients_host(keys: TestKeys, database_url: str, audit_port: int, port: int = 0) -> ServiceHost:
+    settings = service_settings(keys) | {"grpc_port": port}
+    return ServiceHost(
+        CLIENTS_DEFINITION,
+        ClientsSettings(
+            database_url=database_url,
+            audit_address=f"127.0.0.1:{audit_port}",
+            outbox_poll_seconds=0.2,
+            **settings,
+        ),
+    )
+
+
+@asynccontextmanager
+async def running_gateway(
+    keys: TestKeys, database_url: str, issuer: JwksServer, signing_key: SigningKey
+) -> AsyncIterator[GatewayStack]:
+    """The audit and clients services on ephemeral ports, and the app inside its lifespan."""
+    audit = ServiceHost(
+        AUDIT_DEFINITION,
+        AuditSettings(database_url=audit_database(database_url), **service_settings(keys)),
+    )
+    await audit.start()
+    clients = clients_host(keys, database_url, audit.port)
+    stack: GatewayStack | None = None
+    try:
+        await clients.start()
+        settings = GatewaySettings(
+            oidc_issuer=issuer.issuer,
+            gateway_key_file=keys.gateway_private,
+            clients_address=f"127.0.0.1:{clients.port}",
+            audit_address=f"127.0.0.1:{audit.port}",
+            backend_timeout_seconds=5.0,
+            retry_after_seconds=2,
+        )
+        app = create_app(settings)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+            ) as http,
+        ):
+            stack = GatewayStack(
+                keys=keys,
+                database_url=database_url,
+                issuer=issuer,
+                signing_key=signing_key,
+                audit=audit,
+                clients=clients,
+                settings=settings,
+                app=app,
+                http=http,
+            )
+            yield stack
+    finally:
+        if stack is None:
+            await clients.stop(0)
+        elif stack.clients_running:
+            await stack.clients.stop(0)
+        await audit.stop(0)

@@ -49,9 +49,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the single writer; busy_timeout waits instead of failing.
     cursor = dbapi_connection.cursor()
     for pragma in (
+        "busy_timeout=10000",
         "journal_mode=WAL",
         "foreign_keys=ON",
-        "busy_timeout=10000",
         "synchronous=NORMAL",
     ):
         cursor.execute(f"PRAGMA {pragma}")
@@ -63,9 +63,12 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> None:
         ensure_sqlite_directory(url)
-        options: dict[str, Any] = {"pool_pre_ping": True}
+        # No pre-ping: it would cost a round trip per transaction. A connection broken by a
+        # database restart fails one transaction, and SQLAlchemy then discards the whole pool.
+        # Statement parameters are personal data: keep them out of exception texts and logs.
+        options: dict[str, Any] = {"hide_parameters": True}
         if not is_sqlite(url):
-            options.update(pool_size=pool_size, max_overflow=max_overflow)
+            options.update(pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800)
         self.url = url
         self.engine: AsyncEngine = create_async_engine(async_url(url), **options)
         if is_sqlite(url):

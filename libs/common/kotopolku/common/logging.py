@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
+from typing import Any
 
 from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
@@ -34,3 +36,13 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # Access logs would print request paths and query strings, which can carry search terms.
     logging.getLogger("uvicorn.access").disabled = True
+
+
+def log_unexpected(error: BaseException, **context: Any) -> None:
+    """Logs an unexpected exception by type and stack frames only: its message may quote
+    personal data (a database error repeats the values it could not store)."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    logging.getLogger("kotopolku.unexpected").error(
+        "unexpected error",
+        extra={"error_type": type(error).__qualname__, "stack": frames, **context},
+    )

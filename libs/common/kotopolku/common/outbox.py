@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import grpc
 import sqlalchemy as sa
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kotopolku.audit.v1 import audit_pb2, audit_pb2_grpc
 from kotopolku.common.clock import Clock, as_utc, utcnow
@@ -35,8 +35,11 @@ LAG = Histogram(
 )
 
 MAX_BACKOFF_SECONDS = 30.0
-# Lets the events of concurrent requests gather into one delivery.
-_COALESCE_SECONDS = 0.01
+# Lets the events of a burst of requests gather into one delivery: one call to the audit service
+# per window instead of one per request, at the price of this much delivery delay.
+COALESCE_SECONDS = 0.05
+# The backlog gauge costs a count query; it is refreshed at most this often.
+_BACKLOG_REFRESH_SECONDS = 5.0
 
 
 class DeliveryFailed(Exception):
@@ -70,6 +73,7 @@ class OutboxRelay:
         self._clock = clock
         self._wake = asyncio.Event()
         self.consecutive_failures = 0
+        self._backlog_checked_at = 0.0
 
     def wake(self) -> None:
         self._wake.set()
@@ -86,6 +90,7 @@ class OutboxRelay:
                     "audit delivery failed; backing off",
                     extra={"error": type(error).__name__, "failures": self.consecutive_failures},
                 )
+                await self._refresh_backlog()
                 await self._sleep(stop, backoff_seconds(self.consecutive_failures), wakeable=False)
                 continue
             if delivered < self._batch_size:
@@ -102,7 +107,7 @@ class OutboxRelay:
                 waiter.cancel()
         if wakeable and self._wake.is_set():
             self._wake.clear()
-            await asyncio.sleep(_COALESCE_SECONDS)
+            await asyncio.sleep(COALESCE_SECONDS)
 
     async def deliver_once(self) -> int:
         """Delivers the oldest batch; returns how many events went. Raises on failure."""
@@ -135,12 +140,18 @@ class OutboxRelay:
                     max(0.0, (delivered_at - as_utc(row.created_at)).total_seconds())
                 )
             DELIVERED.labels(self._service).inc(len(rows))
-            await self._update_backlog(connection)
-            return len(rows)
+        if len(rows) >= self._batch_size or time.monotonic() - self._backlog_checked_at > (
+            _BACKLOG_REFRESH_SECONDS
+        ):
+            await self._refresh_backlog()
+        return len(rows)
 
-    async def _update_backlog(self, connection: AsyncConnection) -> None:
-        count = await connection.scalar(sa.select(sa.func.count()).select_from(self._outbox))
-        BACKLOG.labels(self._service).set(count or 0)
+    async def _refresh_backlog(self) -> None:
+        try:
+            BACKLOG.labels(self._service).set(await self.backlog())
+            self._backlog_checked_at = time.monotonic()
+        except Exception:
+            log.warning("could not count the audit outbox")
 
     async def backlog(self) -> int:
         async with self._db.engine.connect() as connection:

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
-from opentelemetry.instrumentation.grpc import aio_server_interceptor
+from opentelemetry.instrumentation.grpc import aio_server_interceptor, filters
 from prometheus_client import start_http_server
 
 from kotopolku.audit.v1 import audit_pb2_grpc
@@ -135,12 +135,23 @@ class ServiceHost:
         )
         server = grpc.aio.server(
             interceptors=[
-                aio_server_interceptor(),
+                # Health is left out: probes would flood traces, and the interceptor cannot wrap
+                # Watch, a server stream written with context.write().
+                aio_server_interceptor(
+                    filter_=filters.negate(filters.service_name("grpc.health.v1.Health"))
+                ),
                 MetricsInterceptor(),
                 ErrorMappingInterceptor(),
                 CallerIdentityInterceptor(verifier),
             ],
-            options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 16 << 20)],
+            options=[
+                ("grpc.so_reuseport", 0),
+                ("grpc.max_receive_message_length", 16 << 20),
+                # Accept the keepalive pings our channels send (every 30 s, also when idle),
+                # instead of answering them with GOAWAY too_many_pings.
+                ("grpc.keepalive_permit_without_calls", 1),
+                ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+            ],
         )
         for registration in registrations:
             registration.add_to_server(registration.servicer, server)

@@ -1,8 +1,9 @@
 """OpenTelemetry tracing configured only from the standard ``OTEL_*`` variables.
 
 With ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``OTEL_TRACES_EXPORTER=otlp``) spans go to the collector by
-OTLP/gRPC; ``OTEL_TRACES_EXPORTER=console`` prints them; otherwise spans are created (trace ids
-reach the logs and propagate with W3C ``traceparent``) but not exported.
+OTLP/gRPC, sampled as ``OTEL_TRACES_SAMPLER`` says; ``OTEL_TRACES_EXPORTER=console`` prints them.
+Without an exporter nothing is recorded, but every request still gets a trace id that reaches the
+logs and the audit records and propagates with W3C ``traceparent``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 _configured: TracerProvider | None = None
 
@@ -23,11 +25,15 @@ def configure_tracing(service: str) -> TracerProvider:
     if _configured is not None:
         return _configured
     resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service)})
-    provider = TracerProvider(resource=resource)
     exporter_name = os.environ.get("OTEL_TRACES_EXPORTER", "")
+    exporting = exporter_name in ("console", "otlp") or bool(
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    # Unsampled spans still carry real trace ids, at a fraction of a recorded span's cost.
+    provider = TracerProvider(resource=resource, sampler=None if exporting else ALWAYS_OFF)
     if exporter_name == "console":
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
-    elif exporter_name == "otlp" or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+    elif exporting:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))

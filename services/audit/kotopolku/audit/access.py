@@ -5,12 +5,15 @@
 * QueryEvents:
   - ``auditor``: any subject, actor and time range, but only entries whose municipality_code
     equals the auditor's own municipality (an auditor without one is denied);
-  - ``client``: only the trail of their own client record. The caller context carries no
-    client id, so the audit log itself is the proof: the request must name
-    ``subject_client_id``, and the log must hold a successful ``client.read-own`` entry on that
-    client by the same ``caller.subject``. The clients service records that entry when it
-    matches the strongly authenticated user to the client record (by henkilötunnus), so only
-    a user once matched to a record can read that record's trail;
+  - ``client``: only the trail of their own client record. The request must name
+    ``subject_client_id``, and one of two proofs must tie that record to this user:
+    (a) the gateway resolved the user's own record (clients.GetOwnClient, matched by
+    henkilötunnus) and signed it into the assertion as ``caller.client_id``, equal to the
+    requested id; or (b) the log itself holds a successful ``client.read-own`` entry on that
+    client by the same ``caller.subject`` (the clients service records it when it matched this
+    strongly authenticated user to the record). Proof (b) keeps the audit service's own check
+    meaningful without the claim; (a) covers a first visit whose ``client.read-own`` is still
+    in the clients outbox. A ``client_id`` claim naming another record denies outright;
   - everyone else, internal services included, is denied.
 """
 
@@ -66,12 +69,18 @@ async def grant_query(
         return QueryGrant(caller.municipality, caller.municipality, caller.welfare_area or "")
     if not subject_client_id:
         raise PermissionDenied("A client may read only the trail of their own client record")
+    if caller.client_id and caller.client_id != subject_client_id:
+        raise PermissionDenied("A client may read only the trail of their own client record")
     link = await repository.latest_link(
         connection,
         subject_client_id=subject_client_id,
         actor_subject=caller.subject,
         action=CLIENT_LINK_ACTION,
     )
-    if link is None:
-        raise PermissionDenied("A client may read only the trail of their own client record")
-    return QueryGrant(None, link.municipality_code, link.welfare_area_code)
+    if link is not None:
+        return QueryGrant(None, link.municipality_code, link.welfare_area_code)
+    if caller.client_id == subject_client_id:
+        # Vouched for by the gateway; the query's own entry goes to the record's municipality.
+        municipality = await repository.subject_municipality(connection, subject_client_id)
+        return QueryGrant(None, municipality, caller.welfare_area or "")
+    raise PermissionDenied("A client may read only the trail of their own client record")

@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from typing import Final
 
 GENESIS_HASH: Final = "0" * 64
+# One encoder for every entry: compact, sorted keys, UTF-8 text as is.
+_ENCODER: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +78,15 @@ def format_time(moment: datetime) -> str:
     """UTC, always with microseconds: the one textual form of a time in the chain."""
     if moment.tzinfo is None:
         raise ValueError("chain times must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def canonical_bytes(event: EventData, position: int, recorded_at: datetime) -> bytes:
     """Deterministic serialisation: compact JSON, sorted keys, UTF-8."""
+    return _canonical(event, position, format_time(recorded_at))
+
+
+def _canonical(event: EventData, position: int, recorded_at: str) -> bytes:
     document = {
         "event_id": event.event_id,
         "occurred_at": format_time(event.occurred_at),
@@ -97,10 +103,9 @@ def canonical_bytes(event: EventData, position: int, recorded_at: datetime) -> b
         "service": event.service,
         "outcome": event.outcome,
         "position": position,
-        "recorded_at": format_time(recorded_at),
+        "recorded_at": recorded_at,
     }
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
+    return _ENCODER.encode(document).encode("utf-8")
 
 
 def entry_hash(previous_hash: str, position: int, canonical: bytes) -> str:
@@ -115,25 +120,32 @@ def entry_hash(previous_hash: str, position: int, canonical: bytes) -> str:
 
 def seal(event: EventData, position: int, recorded_at: datetime, previous_hash: str) -> ChainEntry:
     """Places an event after ``previous_hash`` at ``position``."""
-    canonical = canonical_bytes(event, position, recorded_at)
+    return _seal(event, position, recorded_at, format_time(recorded_at), previous_hash)
+
+
+def _seal(
+    event: EventData, position: int, recorded_at: datetime, recorded_text: str, previous: str
+) -> ChainEntry:
+    canonical = _canonical(event, position, recorded_text)
     return ChainEntry(
         event=event,
         position=position,
         recorded_at=recorded_at,
-        previous_hash=previous_hash,
-        entry_hash=entry_hash(previous_hash, position, canonical),
+        previous_hash=previous,
+        entry_hash=entry_hash(previous, position, canonical),
     )
 
 
 def seal_all(
     events: Iterable[EventData], head: ChainHead, recorded_at: datetime
 ) -> list[ChainEntry]:
-    """Appends events after ``head`` with consecutive positions."""
+    """Appends events after ``head`` with consecutive positions, all recorded at one time."""
     sealed: list[ChainEntry] = []
     position, previous = head.position, head.entry_hash
+    recorded_text = format_time(recorded_at)
     for event in events:
         position += 1
-        entry = seal(event, position, recorded_at, previous)
+        entry = _seal(event, position, recorded_at, recorded_text, previous)
         sealed.append(entry)
         previous = entry.entry_hash
     return sealed
@@ -147,6 +159,8 @@ class ChainVerifier:
         self._running_hash = GENESIS_HASH
         self._checked = 0
         self._failure: VerificationResult | None = None
+        self._last_time: datetime | None = None
+        self._last_text = ""
 
     @property
     def failed(self) -> bool:
@@ -165,6 +179,12 @@ class ChainVerifier:
                 return False
             self._expected_position += 1
         return True
+
+    def _time(self, entry: ChainEntry) -> str:
+        # Entries of one append share their recorded time: format it once.
+        if entry.recorded_at != self._last_time:
+            self._last_time, self._last_text = entry.recorded_at, format_time(entry.recorded_at)
+        return self._last_text
 
     def fail(self, position: int, problem: str) -> VerificationResult:
         """Records a problem found outside the hashes (e.g. an entry that cannot be read)."""
@@ -185,7 +205,7 @@ class ChainVerifier:
                 f"entry {expected} does not link to entry {expected - 1} (previous hash differs)"
             )
         computed = entry_hash(
-            self._running_hash, expected, canonical_bytes(entry.event, expected, entry.recorded_at)
+            self._running_hash, expected, _canonical(entry.event, expected, self._time(entry))
         )
         if computed != entry.entry_hash:
             return expected, f"entry {expected} does not match its hash (content or hash changed)"

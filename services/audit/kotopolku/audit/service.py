@@ -19,7 +19,8 @@ MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 class AuditSettings(ServiceSettings):
     # 0 binds an ephemeral port (tests run servers side by side).
     grpc_port: int = Field(50052, ge=0, le=65535)
-    database_url: str = "sqlite:///var/audit.db"
+    # Same layout as the other services (README: var/data/<service>.db).
+    database_url: str = "sqlite:///var/data/audit.db"
     # Entries read per query while verifying the chain (bounds memory, not the chain length).
     verify_chunk_size: int = Field(VERIFY_CHUNK_SIZE, ge=100, le=100_000)
 

@@ -5,10 +5,12 @@ Authorisation (deny by default; the rules live in :mod:`kotopolku.audit.access`)
 * ``AppendEvents``: internal services only; anyone else gets PERMISSION_DENIED.
 * ``QueryEvents``: an ``auditor`` may query any subject, actor and time range, and sees only the
   entries whose municipality_code is the auditor's own municipality. A ``client`` is served only
-  when the request sets ``subject_client_id`` and the log already holds a successful
-  ``client.read-own`` entry on that client performed by the same ``caller.subject`` (the clients
-  service records it when it matched this strongly authenticated user to that client record),
-  so a client reads only their own record's trail. Everyone else gets PERMISSION_DENIED.
+  when the request sets ``subject_client_id`` and that record is proven to be the user's own:
+  either the gateway-signed assertion carries ``client_id`` equal to it (the gateway resolved the
+  record with clients.GetOwnClient), or the log already holds a successful ``client.read-own``
+  entry on that client performed by the same ``caller.subject`` (the clients service records it
+  when it matched this strongly authenticated user to that record). A ``client_id`` claim naming
+  another record is refused. Everyone else, internal services included, gets PERMISSION_DENIED.
   Every query is itself logged (action ``audit.query``, subject = the queried client id, actor =
   the caller) in the same transaction as the read: no log entry, no answer. Denied queries are
   logged too, with outcome ``denied``.

@@ -53,8 +53,15 @@ class Audit:
         *roles: str,
         subject: str = "user-1",
         municipality: str | None = "091",
+        client_id: str | None = None,
     ) -> tuple[tuple[str, str], ...]:
-        caller = Caller(subject, frozenset(roles), "supervision", municipality=municipality)
+        caller = Caller(
+            subject,
+            frozenset(roles),
+            "supervision",
+            municipality=municipality,
+            client_id=client_id,
+        )
         return ((METADATA_KEY, self.keys.assertion(caller)),)
 
     def service(self, name: str = "clients") -> tuple[tuple[str, str], ...]:
@@ -343,6 +350,55 @@ async def test_a_client_sees_only_their_own_trail(audit: Audit) -> None:
         )
         assert remote.code == grpc.StatusCode.PERMISSION_DENIED, request
         assert remote.type == "forbidden"
+
+
+async def test_a_client_vouched_for_by_the_gateway_sees_their_trail(audit: Audit) -> None:
+    # No client.read-own has reached the log yet (first visit: it is still in the outbox).
+    await audit.append(
+        event(subject_client_id="client-c", municipality_code="837"),
+        event(subject_client_id="client-c", municipality_code="837"),
+        event(subject_client_id="client-a"),
+        event(
+            actor_subject="citizen-5",
+            subject_client_id="client-a",
+            action="client.read-own",
+        ),
+    )
+    vouched = audit.user("client", subject="citizen-5", municipality=None, client_id="client-c")
+    page = await audit.stub.QueryEvents(
+        audit_pb2.QueryEventsRequest(subject_client_id="client-c"), metadata=vouched
+    )
+    assert [e.position for e in page.events] == [2, 1]
+
+    # A claim naming another record refuses even a record the log would tie to this user.
+    remote = parse_rpc_error(
+        await rpc_error(
+            lambda: audit.stub.QueryEvents(
+                audit_pb2.QueryEventsRequest(subject_client_id="client-a"), metadata=vouched
+            )
+        )
+    )
+    assert remote.code == grpc.StatusCode.PERMISSION_DENIED
+    # The claim is only for clients.
+    remote = parse_rpc_error(
+        await rpc_error(
+            lambda: audit.stub.QueryEvents(
+                audit_pb2.QueryEventsRequest(subject_client_id="client-c"),
+                metadata=audit.user("municipal-officer", client_id="client-c"),
+            )
+        )
+    )
+    assert remote.code == grpc.StatusCode.PERMISSION_DENIED
+
+    rows = await audit.rows(
+        "SELECT actor_subject, municipality_code, outcome FROM audit_entries"
+        " WHERE action = 'audit.query' ORDER BY position"
+    )
+    assert [tuple(r) for r in rows] == [
+        ("citizen-5", "837", "success"),
+        ("citizen-5", "", "denied"),
+        ("user-1", "091", "denied"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from kotopolku.clients.validation import (
     SEGMENT_FROM_PROTO,
     STATUS_FROM_PROTO,
     client_values,
+    free_text,
     new_collector,
     parse_date,
     person_values,
@@ -63,7 +65,11 @@ def _client_entry(
 def _require_id(value: str, field: str) -> str:
     if not value:
         raise InvalidArgument.field(field, "is required")
-    return value
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        # Not an id this service could have issued: the same answer as an unknown one.
+        raise NotFound("No such resource") from None
 
 
 def _domain(error: ClientDomainError) -> InvalidArgument:
@@ -366,13 +372,9 @@ class ClientsServicer(clients_pb2_grpc.ClientsServiceServicer):
             "consent.purpose",
             lambda: validate_consent_purpose(consent.purpose, field="consent.purpose"),
         )
-        scope = " ".join(consent.scope.split())
-        if not scope or len(scope) > 1000:
-            collector.violations.append(
-                InvalidArgument.field(
-                    "consent.scope", "is required (at most 1000 characters)"
-                ).violations[0]
-            )
+        scope = collector.check(
+            "consent.scope", lambda: free_text(consent.scope, "consent.scope", 1000)
+        )
         today = self._today()
         valid_from = collector.check(
             "consent.valid_from",
@@ -460,13 +462,7 @@ class ClientsServicer(clients_pb2_grpc.ClientsServiceServicer):
         values = person_values(
             referral, today=self._today(), paths=PERSON_FIELDS, collector=collector
         )
-        reason = " ".join(referral.reason.split())
-        if not reason or len(reason) > 4000:
-            collector.violations.append(
-                InvalidArgument.field("reason", "is required (at most 4000 characters)").violations[
-                    0
-                ]
-            )
+        reason = collector.check("reason", lambda: free_text(referral.reason, "reason", 4000))
         collector.raise_if_any()
         key = validate_key(request.idempotency_key) if request.idempotency_key else ""
         fingerprint = request_hash(referral)
@@ -643,9 +639,10 @@ class ClientsServicer(clients_pb2_grpc.ClientsServiceServicer):
         self, request: clients_pb2.DeclineReferralRequest, context: Context
     ) -> clients_pb2.Referral:
         caller = current_caller()
-        reason = " ".join(request.reason.split())
-        if not reason:
-            raise InvalidArgument.field("reason", "a declined referral needs a reason")
+        try:
+            reason = free_text(request.reason, "reason", 4000)
+        except ClientDomainError as error:
+            raise InvalidArgument.field("reason", error.message) from error
         async with self._db.transaction() as connection:
             referral = await self._visible_referral(
                 connection, caller, request.referral_id, write=True

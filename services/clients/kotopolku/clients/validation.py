@@ -95,6 +95,18 @@ class _Collector:
             raise InvalidArgument(f"Invalid value in: {fields}", violations=self.violations)
 
 
+def free_text(value: str, field: str, max_length: int) -> str:
+    """Required free text with whitespace normalised and no control characters."""
+    text = " ".join(value.split())
+    if not text:
+        raise ClientDomainError(field, "is required")
+    if len(text) > max_length:
+        raise ClientDomainError(field, f"must be at most {max_length} characters")
+    if not text.isprintable():
+        raise ClientDomainError(field, "must not contain control characters")
+    return text
+
+
 def _name(value: str, field: str) -> str:
     text = " ".join(value.split())
     if not text:

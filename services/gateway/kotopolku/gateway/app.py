@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from kotopolku.gateway.guard import UnexpectedErrorGuard
 from kotopolku.gateway.metrics import MetricsMiddleware
 from kotopolku.gateway.problems import install_handlers
 from kotopolku.gateway.routers import audit, clients, health, referrals
@@ -71,6 +72,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     install_handlers(app)
     for router in (clients.router, referrals.router, audit.router, health.router):
         app.include_router(router)
+    app.add_middleware(UnexpectedErrorGuard)
     app.add_middleware(MetricsMiddleware)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
 

@@ -176,10 +176,6 @@ def install_handlers(app: FastAPI) -> None:
             headers=error.headers,
         ).response(request.url.path)
 
-    @app.exception_handler(Exception)
-    async def unexpected_handler(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unhandled gateway error")
-        return Problem(500, "internal-error", "Internal error").response(request.url.path)
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -77,7 +77,10 @@ def _time(ts: Timestamp, present: bool = True) -> datetime | None:
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # A bound on every string also makes pydantic check that it is valid Unicode: an unpaired
+    # surrogate (legal in JSON, e.g. "\ud800") would otherwise reach protobuf and fail there
+    # with a 500 instead of a 422. Fields declare tighter bounds where they have them.
+    model_config = ConfigDict(extra="forbid", str_max_length=10_000)
 
 
 class ContactDetails(Model):
@@ -95,7 +98,7 @@ class ClientCreate(Model):
     henkilotunnus: str | None = Field(
         None,
         description="Finnish personal identity code; omit when the person has none",
-        examples=["010190-9992"],
+        examples=["010190-999W"],
     )
     languages: list[str] = Field(
         default_factory=list,

@@ -3,16 +3,14 @@ without leaking its message (it may contain personal data)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
 
 from kotopolku.common.errors import DomainError, to_grpc_status
+from kotopolku.common.logging import log_unexpected
 from kotopolku.common.interceptors._wrap import UnaryBehaviour, wrap_unary
-
-log = logging.getLogger(__name__)
 
 
 class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
@@ -31,9 +29,8 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
                     await context.abort_with_status(to_grpc_status(error))
                 except grpc.aio.AbortError:
                     raise
-                except Exception:
-                    # The exception text is not logged: it may quote personal data.
-                    log.exception("unhandled error", extra={"rpc_method": method})
+                except Exception as error:
+                    log_unexpected(error, rpc_method=method)
                     await context.abort(grpc.StatusCode.INTERNAL, "Internal error")
 
             return mapped

@@ -51,12 +51,23 @@ class JwksCache:
         self._fetched_at = 0.0
         self._last_attempt = 0.0
         self._lock = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
+
+    async def _refresh_in_background(self) -> None:
+        try:
+            await self._refresh(force=False)
+        finally:
+            self._background = None
 
     async def key(self, kid: str) -> PyJWK:
-        now = time.monotonic()
-        if kid in self._keys and now - self._fetched_at < self._ttl:
-            return self._keys[kid]
-        await self._refresh(force=kid not in self._keys)
+        known = self._keys.get(kid)
+        if known is not None:
+            if time.monotonic() - self._fetched_at >= self._ttl and self._background is None:
+                # A known key keeps working while fresh keys are fetched beside the request, so a
+                # slow Keycloak never stalls traffic.
+                self._background = asyncio.create_task(self._refresh_in_background())
+            return known
+        await self._refresh(force=True)
         found = self._keys.get(kid)
         if found is None:
             raise InvalidToken("The token is signed with an unknown key")
@@ -78,9 +89,19 @@ class JwksCache:
                 log.warning("JWKS refresh failed", extra={"error": type(error).__name__})
                 JWKS_FAILURES.inc()
                 return
+            entries = document.get("keys") if isinstance(document, dict) else None
+            if not isinstance(entries, list):
+                # A proxy's error page or a broken document must not wipe the working keys.
+                log.warning("JWKS refresh failed", extra={"error": "MalformedJwks"})
+                JWKS_FAILURES.inc()
+                return
             keys: dict[str, PyJWK] = {}
-            for entry in document.get("keys", []):
-                if entry.get("use", "sig") != "sig" or "kid" not in entry:
+            for entry in entries:
+                if (
+                    not isinstance(entry, dict)
+                    or entry.get("use", "sig") != "sig"
+                    or not isinstance(entry.get("kid"), str)
+                ):
                     continue
                 try:
                     keys[entry["kid"]] = PyJWK(entry)
