@@ -59,3 +59,22 @@ def test_outbox_backoff_grows_and_is_capped() -> None:
     assert delays == sorted(delays)
     assert delays[0] < 1
     assert delays[-1] == MAX_BACKOFF_SECONDS
+
+
+def test_unexpected_errors_are_logged_without_their_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from kotopolku.common.logging import log_unexpected
+
+    # Built at run time like real data, so the source line in the stack does not contain it.
+    values = ["Snarvels" + "son", "210258" + "-978X"]
+    try:
+        raise ValueError("INSERT failed for " + " ".join(values))
+    except ValueError as error:
+        log_unexpected(error, rpc_method="/x/Y")
+    (record,) = caplog.records
+    assert record.error_type == "ValueError"  # type: ignore[attr-defined]
+    assert "test_common_errors.py" in record.stack  # type: ignore[attr-defined]
+    text = record.getMessage() + str(record.__dict__)
+    assert "Snarvelsson" not in text
+    assert "210258" not in text

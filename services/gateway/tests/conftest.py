@@ -7,7 +7,6 @@ from :func:`create_app` inside its lifespan, and an ``httpx`` client speaking AS
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -23,7 +22,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from kotopolku.common.testing import TestKeys, fresh_postgres_database, postgres_server_url
+from kotopolku.common.testing import TestKeys, fresh_postgres_database, postgres_server_or_skip
 
 
 def _install_tracer_provider() -> TracerProvider:
@@ -78,16 +77,6 @@ async def gateway(
         yield stack
 
 
-def _postgres_server_or_skip() -> str:
-    # As the root conftest's ``database_url`` decides.
-    server = postgres_server_url()
-    if server is None:
-        if os.environ.get("KOTOPOLKU_REQUIRE_POSTGRES") == "1":
-            pytest.fail("KOTOPOLKU_TEST_POSTGRES_URL is not set but PostgreSQL is required")
-        pytest.skip("no PostgreSQL: set KOTOPOLKU_TEST_POSTGRES_URL (make test does)")
-    return server
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def module_database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -96,7 +85,7 @@ def module_database_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('gateway-db') / 'test.db'}"
         return
-    with fresh_postgres_database(_postgres_server_or_skip()) as url:
+    with fresh_postgres_database(postgres_server_or_skip()) as url:
         yield url
 
 

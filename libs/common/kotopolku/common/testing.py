@@ -69,6 +69,19 @@ def postgres_server_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
 
 
+def postgres_server_or_skip() -> str:
+    """The test PostgreSQL server; skips the test without one, or fails it when
+    ``KOTOPOLKU_REQUIRE_POSTGRES=1`` (as in ``make test``)."""
+    import pytest
+
+    server = postgres_server_url()
+    if server is None:
+        if os.environ.get("KOTOPOLKU_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{POSTGRES_ENV} is not set but PostgreSQL is required")
+        pytest.skip(f"no PostgreSQL: set {POSTGRES_ENV} (make test does)")
+    return server
+
+
 @contextmanager
 def fresh_postgres_database(server_url: str) -> Iterator[str]:
     """Creates an empty database on the server, yields its URL, drops it afterwards."""

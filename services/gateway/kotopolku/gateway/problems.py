@@ -177,7 +177,6 @@ def install_handlers(app: FastAPI) -> None:
         ).response(request.url.path)
 
 
-
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {
         "description": text,

@@ -90,6 +90,19 @@ class ContactDetails(Model):
     postal_code: str = Field("", max_length=20)
     post_office: str = Field("", max_length=100)
 
+    @classmethod
+    def of(cls, m: clients_pb2.ContactDetails) -> ContactDetails:
+        return cls(
+            email=m.email,
+            phone=m.phone,
+            street_address=m.street_address,
+            postal_code=m.postal_code,
+            post_office=m.post_office,
+        )
+
+    def message(self) -> clients_pb2.ContactDetails:
+        return clients_pb2.ContactDetails(**self.model_dump())
+
 
 class ClientCreate(Model):
     first_names: str = Field(max_length=200, examples=["Amina"])
@@ -118,7 +131,7 @@ class ClientCreate(Model):
             date_of_birth=self.date_of_birth,
             henkilotunnus=self.henkilotunnus or "",
             languages=self.languages,
-            contact=clients_pb2.ContactDetails(**self.contact.model_dump()),
+            contact=self.contact.message(),
             segment=SEGMENTS.get(self.segment, 0),
             residence_permit_type=PERMITS.get(self.residence_permit_type, 0),
             first_permit_date=self.first_permit_date or "",
@@ -155,7 +168,7 @@ class ClientPatch(Model):
         )
         mask = [name for name in type(self).model_fields if name in present and name != "contact"]
         if "contact" in present and self.contact is not None:
-            message.contact.CopyFrom(clients_pb2.ContactDetails(**self.contact.model_dump()))
+            message.contact.CopyFrom(self.contact.message())
             mask += [f"contact.{name}" for name in self.contact.model_fields_set]
         return message, mask
 
@@ -190,13 +203,7 @@ class Client(Model):
             henkilotunnus=m.henkilotunnus or None,
             system_identifier=m.system_identifier,
             languages=list(m.languages),
-            contact=ContactDetails(
-                email=m.contact.email,
-                phone=m.contact.phone,
-                street_address=m.contact.street_address,
-                postal_code=m.contact.postal_code,
-                post_office=m.contact.post_office,
-            ),
+            contact=ContactDetails.of(m.contact),
             segment=_reverse(SEGMENTS, m.segment),
             residence_permit_type=_reverse(PERMITS, m.residence_permit_type),
             first_permit_date=m.first_permit_date or None,
@@ -294,7 +301,7 @@ class ReferralCreate(Model):
             date_of_birth=self.date_of_birth,
             henkilotunnus=self.henkilotunnus or "",
             languages=self.languages,
-            contact=clients_pb2.ContactDetails(**self.contact.model_dump()),
+            contact=self.contact.message(),
             reason=self.reason,
         )
 
@@ -327,13 +334,7 @@ class Referral(Model):
             date_of_birth=m.date_of_birth,
             henkilotunnus=m.henkilotunnus or None,
             languages=list(m.languages),
-            contact=ContactDetails(
-                email=m.contact.email,
-                phone=m.contact.phone,
-                street_address=m.contact.street_address,
-                postal_code=m.contact.postal_code,
-                post_office=m.contact.post_office,
-            ),
+            contact=ContactDetails.of(m.contact),
             reason=m.reason,
             status=_reverse(REFERRAL_STATES, m.status),
             decision_reason=m.decision_reason or None,

@@ -9,8 +9,8 @@ from typing import Any
 import grpc
 
 from kotopolku.common.errors import DomainError, to_grpc_status
-from kotopolku.common.logging import log_unexpected
 from kotopolku.common.interceptors._wrap import UnaryBehaviour, wrap_unary
+from kotopolku.common.logging import log_unexpected
 
 
 class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
