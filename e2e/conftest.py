@@ -113,3 +113,17 @@ def new_client(api: Api, **overrides: Any) -> dict[str, Any]:
     response = api.post("/v1/clients", json=body)
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+@pytest.fixture(scope="session")
+def own_record(officer: Api, client_user: Api) -> dict[str, Any]:
+    """The client user's record in Helsinki, created on first use (matched by identity code)."""
+    code = client_user.claims["hetu"]
+    found = officer.post("/v1/clients/search", json={"henkilotunnus": code}).json()["items"]
+    if found:
+        return dict(found[0])
+    century = {"+": 1800, "-": 1900, "Y": 1900, "X": 1900, "W": 1900, "V": 1900, "U": 1900}
+    born = f"{century.get(code[6], 2000) + int(code[4:6])}-{code[2:4]}-{code[0:2]}"
+    return new_client(
+        officer, first_names="Amina", last_name="Test", date_of_birth=born, henkilotunnus=code
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from e2e.conftest import Api, henkilotunnus, new_client, unique_name
 
@@ -93,34 +94,17 @@ def test_stale_if_match_gives_412_and_changes_nothing(officer: Api) -> None:
     assert missing.status_code == 428
 
 
-def test_client_user_sees_only_themself(officer: Api, client_user: Api) -> None:
-    own_code = client_user.claims["hetu"]
-    existing = officer.post("/v1/clients/search", json={"henkilotunnus": own_code}).json()["items"]
-    own = (
-        existing[0]
-        if existing
-        else new_client(
-            officer,
-            first_names="Amina",
-            last_name="Test",
-            date_of_birth=_birth_date(own_code),
-            henkilotunnus=own_code,
-        )
-    )
+def test_client_user_sees_only_themself(
+    officer: Api, client_user: Api, own_record: dict[str, Any]
+) -> None:
     me = client_user.get("/v1/me")
     assert me.status_code == 200, me.text
-    assert me.json()["id"] == own["id"]
-    assert client_user.get(f"/v1/clients/{own['id']}").status_code == 200
+    assert me.json()["id"] == own_record["id"]
+    assert client_user.get(f"/v1/clients/{own_record['id']}").status_code == 200
 
     someone_else = new_client(officer)
     assert client_user.get(f"/v1/clients/{someone_else['id']}").status_code == 404
     assert client_user.post("/v1/clients/search", json={"name": "a"}).status_code == 403
-
-
-def _birth_date(code: str) -> str:
-    century = {"+": 1800, "-": 1900, "Y": 1900, "X": 1900, "W": 1900, "V": 1900, "U": 1900}
-    base = century.get(code[6], 2000)
-    return f"{base + int(code[4:6])}-{code[2:4]}-{code[0:2]}"
 
 
 def test_referrer_can_only_create_referrals(referrer: Api, officer: Api) -> None:

@@ -107,12 +107,16 @@ class GatewayState:
         method: Callable[..., Awaitable[Response]],
         request: Any,
         caller: Caller,
+        *,
+        timeout: float | None = None,
     ) -> Response:
         """One backend call with the caller's assertion and a deadline; errors become problems."""
         metadata = ((METADATA_KEY, self.assertions.assertion(caller)),)
         try:
             return await method(
-                request, metadata=metadata, timeout=self.settings.backend_timeout_seconds
+                request,
+                metadata=metadata,
+                timeout=timeout or self.settings.backend_timeout_seconds,
             )
         except grpc.aio.AioRpcError as error:
             raise from_remote(parse_rpc_error(error), self.settings.retry_after_seconds) from error

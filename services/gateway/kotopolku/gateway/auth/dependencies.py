@@ -14,9 +14,14 @@ from kotopolku.gateway.problems import Problem, forbidden, unauthorized
 from kotopolku.gateway.state import GatewayState
 
 
-def gateway_state(request: Request) -> GatewayState:
+def _state(request: Request) -> GatewayState:
     state: GatewayState = request.app.state.gateway
     return state
+
+
+async def gateway_state(request: Request) -> GatewayState:
+    """Async on purpose: FastAPI runs sync dependencies in a thread pool, a hop per request."""
+    return _state(request)
 
 
 async def authenticated(
@@ -33,7 +38,7 @@ async def authenticated(
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise unauthorized("Send an access token: Authorization: Bearer <token>")
-    state = gateway_state(request)
+    state = _state(request)
     try:
         verified = await state.tokens.validate(token.strip())
     except InvalidToken as error:

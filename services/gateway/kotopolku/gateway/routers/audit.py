@@ -57,7 +57,12 @@ async def query_events(
 async def verify_chain(caller: CurrentCaller, state: State) -> ChainVerification:
     if not caller.has_any(Role.AUDITOR, Role.ADMIN):
         raise forbidden("Only auditors verify the audit log")
-    result = await state.call(state.audit.VerifyChain, audit_pb2.VerifyChainRequest(), caller)
+    result = await state.call(
+        state.audit.VerifyChain,
+        audit_pb2.VerifyChainRequest(),
+        caller,
+        timeout=state.settings.verify_timeout_seconds,
+    )
     return ChainVerification(
         intact=result.intact,
         entries_checked=result.entries_checked,
