@@ -108,7 +108,7 @@ class GatewayState:
         request: Any,
         caller: Caller,
         *,
-        timeout: float | None = None,
+        deadline_seconds: float | None = None,
     ) -> Response:
         """One backend call with the caller's assertion and a deadline; errors become problems."""
         metadata = ((METADATA_KEY, self.assertions.assertion(caller)),)
@@ -116,7 +116,7 @@ class GatewayState:
             return await method(
                 request,
                 metadata=metadata,
-                timeout=timeout or self.settings.backend_timeout_seconds,
+                timeout=deadline_seconds or self.settings.backend_timeout_seconds,
             )
         except grpc.aio.AioRpcError as error:
             raise from_remote(parse_rpc_error(error), self.settings.retry_after_seconds) from error

@@ -61,7 +61,7 @@ async def verify_chain(caller: CurrentCaller, state: State) -> ChainVerification
         state.audit.VerifyChain,
         audit_pb2.VerifyChainRequest(),
         caller,
-        timeout=state.settings.verify_timeout_seconds,
+        deadline_seconds=state.settings.verify_timeout_seconds,
     )
     return ChainVerification(
         intact=result.intact,
