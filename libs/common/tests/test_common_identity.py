@@ -99,3 +99,15 @@ def test_service_assertions_need_the_service_public_key(keys: TestKeys, tmp_path
 def test_generated_private_key_is_private(tmp_path: Path) -> None:
     generate_key_pair(tmp_path / "k.pem", tmp_path / "k.pub")
     assert (tmp_path / "k.pem").stat().st_mode & 0o077 == 0
+
+
+def test_service_assertion_is_reused_until_half_its_lifetime(keys: TestKeys) -> None:
+    from kotopolku.common.identity import ServiceAssertion
+
+    signer = AssertionSigner.from_file(keys.service_private, "kotopolku-service:clients")
+    long_lived = ServiceAssertion(signer, "clients", lifetime=3600)
+    assert long_lived() == long_lived()
+    assert keys.verifier().verify(long_lived()).is_internal_service
+    renewed_every_call = ServiceAssertion(signer, "clients", lifetime=0)
+    first = renewed_every_call()
+    assert renewed_every_call() != first

@@ -137,6 +137,25 @@ class AssertionSigner:
         )
 
 
+class ServiceAssertion:
+    """A service's own assertion for the calls it makes on its own behalf, re-minted when half
+    of its lifetime has passed."""
+
+    def __init__(self, signer: AssertionSigner, service: str, lifetime: int = 3600) -> None:
+        self._signer = signer
+        self._caller = signer.service_caller(service)
+        self._lifetime = lifetime
+        self._token = ""
+        self._renew_at = 0.0
+
+    def __call__(self) -> str:
+        now = time.monotonic()
+        if now >= self._renew_at:
+            self._token = self._signer.sign(self._caller, self._lifetime)
+            self._renew_at = now + self._lifetime / 2
+        return self._token
+
+
 class AssertionVerifier:
     """Checks caller assertions: signature, audience, expiry, and who may have issued them.
 

@@ -29,9 +29,10 @@ from prometheus_client import start_http_server
 from kotopolku.audit.v1 import audit_pb2_grpc
 from kotopolku.common import migrations
 from kotopolku.common.audit import AuditRecorder
+from kotopolku.common.channels import open_channel
 from kotopolku.common.clock import Clock, utcnow
 from kotopolku.common.db import Database
-from kotopolku.common.identity import AssertionSigner, AssertionVerifier
+from kotopolku.common.identity import AssertionSigner, AssertionVerifier, ServiceAssertion
 from kotopolku.common.interceptors.errors import ErrorMappingInterceptor
 from kotopolku.common.interceptors.identity import CallerIdentityInterceptor
 from kotopolku.common.interceptors.metrics import MetricsInterceptor
@@ -185,21 +186,9 @@ class ServiceHost:
             raise RuntimeError(
                 f"{self.settings.service_key_file} is missing: audit delivery needs the service key"
             )
-        assertion = signer.sign(signer.service_caller(self.definition.name), lifetime=3600)
-        cached = {"token": assertion, "at": asyncio.get_running_loop().time()}
-
-        def service_assertion() -> str:
-            # Re-minted well before the hour runs out.
-            now = asyncio.get_running_loop().time()
-            if now - cached["at"] > 1800:  # type: ignore[operator]
-                cached.update(
-                    token=signer.sign(signer.service_caller(self.definition.name), 3600), at=now
-                )
-            return str(cached["token"])
-
-        from kotopolku.common.channels import open_channel
-
-        self._audit_channel = open_channel(self.settings.audit_address, service_assertion)
+        self._audit_channel = open_channel(
+            self.settings.audit_address, ServiceAssertion(signer, self.definition.name)
+        )
         return OutboxRelay(
             self.definition.name,
             self.database,

@@ -72,10 +72,6 @@ def _require_id(value: str, field: str) -> str:
         raise NotFound("No such resource") from None
 
 
-def _domain(error: ClientDomainError) -> InvalidArgument:
-    return InvalidArgument.field(error.field, error.message)
-
-
 class ClientsServicer(clients_pb2_grpc.ClientsServiceServicer):
     def __init__(
         self, database: Database, audit: AuditRecorder, idempotency: IdempotencyStore, clock: Clock
