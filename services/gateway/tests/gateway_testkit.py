@@ -144,6 +144,8 @@ class JwksServer:
         self._lock = threading.Lock()
         self._document: Any = {"keys": [k.jwk() for k in keys]}
         self._requests = 0
+        # Seconds every answer waits first: a slow or hanging Keycloak.
+        self.delay_seconds = 0.0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
@@ -164,6 +166,7 @@ class JwksServer:
                 with owner._lock:
                     owner._requests += 1
                     body = json.dumps(owner._document).encode()
+                time.sleep(owner.delay_seconds)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

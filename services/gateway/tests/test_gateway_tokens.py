@@ -391,3 +391,14 @@ async def test_a_rejected_token_is_not_cached_as_valid(issuer: Issuer) -> None:
     for _ in range(2):
         with pytest.raises(InvalidToken):
             await validator.validate(token)
+
+
+async def test_a_slow_keycloak_does_not_stall_tokens_with_known_keys(issuer: Issuer) -> None:
+    validator = await issuer.warm_validator(ttl=0.05)
+    issuer.server.delay_seconds = 2.0
+    await asyncio.sleep(0.1)  # the cached keys are now due for a refresh
+    token = issuer.keys.rsa.sign(issuer.claims(sub="not-stalled"))
+    started = time.perf_counter()
+    assert (await validator.validate(token)).subject == "not-stalled"
+    assert time.perf_counter() - started < 0.5
+    issuer.server.delay_seconds = 0.0
