@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 TEST_VAR := $(CURDIR)/var/test
 # make test runs its own stack on other ports, so it can run beside `make up`.
-TEST_PORTS := GATEWAY_PORT=18000 CLIENTS_PORT=15051 AUDIT_PORT=15052 KC_PORT=18080 KC_MANAGEMENT_PORT=19000
+TEST_PORTS := GATEWAY_PORT=18000 GRPC_PORT_BASE=15050 KC_PORT=18080 KC_MANAGEMENT_PORT=19000
 # ...and its own unpacked Keycloak: a dev-mode Keycloak keeps its database inside its directory.
 TEST_KEYCLOAK_CACHE := $(HOME)/.cache/kotopolku/test-stack
 

@@ -67,7 +67,7 @@ USERS: dict[str, tuple[str, str, dict[str, str]]] = {
     "provider.opisto": (
         "4fa0850b-34f3-56f6-a2da-f00df2aff54f",
         "service-provider",
-        {"municipality": "091"},
+        {"municipality": "091", "organisation": "opisto"},
     ),
     "client.amina": ("44aa6c3e-95cf-580f-bd5c-0b2501adc381", "client", {"hetu": "120394-936L"}),
     "client.oleksandr": (
@@ -100,7 +100,7 @@ SERVICE_ACCOUNTS: dict[str, tuple[str, str, str, dict[str, str]]] = {
     ),
 }
 
-CUSTOM_CLAIMS = ("municipality", "welfare_area", "hetu", "referrer_org")
+CUSTOM_CLAIMS = ("municipality", "welfare_area", "hetu", "referrer_org", "organisation")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -421,6 +421,6 @@ def test_user_profile_declares_admin_only_attributes(admin: KeycloakAdmin) -> No
     # Keycloak 26 drops undeclared ("unmanaged") attributes, so these must be declared.
     profile = admin.get_realm_users_profile()
     attributes = {a["name"]: a for a in profile["attributes"]}
-    for name in ("municipality", "welfare_area", "hetu"):
+    for name in ("municipality", "welfare_area", "organisation", "hetu"):
         assert attributes[name]["permissions"]["edit"] == ["admin"], name
     assert profile.get("unmanagedAttributePolicy") is None  # disabled: no stray attributes

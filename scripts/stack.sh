@@ -6,7 +6,8 @@
 #   KOTOPOLKU_VAR          state directory (default var/; make test uses var/test)
 #   KOTOPOLKU_DB_SERVER    a PostgreSQL server URL: services get their own databases on it;
 #                          without it they use SQLite files (the embedded default)
-#   GATEWAY_PORT CLIENTS_PORT AUDIT_PORT KC_PORT KC_MANAGEMENT_PORT   ports on 127.0.0.1
+#   GATEWAY_PORT GRPC_PORT_BASE KC_PORT KC_MANAGEMENT_PORT   ports on 127.0.0.1; a backend
+#                          listens on GRPC_PORT_BASE + its number below (clients 50051, ...)
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,9 +16,13 @@ PYTHON="${PYTHON:-$REPO_ROOT/.venv/bin/python}"
 export KOTOPOLKU_VAR="${KOTOPOLKU_VAR:-$REPO_ROOT/var}"
 export KC_PORT="${KC_PORT:-8080}" KC_MANAGEMENT_PORT="${KC_MANAGEMENT_PORT:-9000}"
 GATEWAY_PORT="${GATEWAY_PORT:-8000}"
-CLIENTS_PORT="${CLIENTS_PORT:-50051}"
-AUDIT_PORT="${AUDIT_PORT:-50052}"
-SERVICES=(audit clients gateway)
+GRPC_PORT_BASE="${GRPC_PORT_BASE:-50050}"
+# Backend services and their port numbers (offsets); a new service is one more entry here.
+declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5)
+BACKENDS=(clients audit assessment plans programme)
+SERVICES=("${BACKENDS[@]}" gateway)
+
+port_of() { echo $((GRPC_PORT_BASE + PORT_OFFSET[$1])); }
 
 log() { echo "stack: $*" >&2; }
 
@@ -78,18 +83,24 @@ up() {
   local common=(
     "KOTOPOLKU_GATEWAY_PUBLIC_KEY_FILE=$keys/gateway.pub"
     "KOTOPOLKU_SERVICE_PUBLIC_KEY_FILE=$keys/service.pub"
-    "KOTOPOLKU_AUDIT_ADDRESS=127.0.0.1:$AUDIT_PORT"
     "KOTOPOLKU_LOG_LEVEL=${KOTOPOLKU_LOG_LEVEL:-INFO}"
   )
-  local backend=("KOTOPOLKU_SERVICE_KEY_FILE=$keys/service.pem" "KOTOPOLKU_MIGRATE_ON_START=true")
-  start_service audit "${common[@]}" "${backend[@]}" "KOTOPOLKU_GRPC_PORT=$AUDIT_PORT" \
-    "KOTOPOLKU_METRICS_PORT=${AUDIT_METRICS_PORT:-0}" "KOTOPOLKU_DATABASE_URL=$(database_url audit)"
-  start_service clients "${common[@]}" "${backend[@]}" "KOTOPOLKU_GRPC_PORT=$CLIENTS_PORT" \
-    "KOTOPOLKU_METRICS_PORT=${CLIENTS_METRICS_PORT:-0}" "KOTOPOLKU_DATABASE_URL=$(database_url clients)"
+  local name upper
+  for name in "${BACKENDS[@]}"; do
+    upper=$(echo "$name" | tr '[:lower:]' '[:upper:]')
+    common+=("KOTOPOLKU_${upper}_ADDRESS=127.0.0.1:$(port_of "$name")")
+  done
+  # Audit first: the others deliver their audit events to it. Metrics: gRPC port + 1000.
+  for name in audit "${BACKENDS[@]/audit}"; do
+    [ -n "$name" ] || continue
+    start_service "$name" "${common[@]}" \
+      "KOTOPOLKU_SERVICE_KEY_FILE=$keys/service.pem" "KOTOPOLKU_MIGRATE_ON_START=true" \
+      "KOTOPOLKU_GRPC_PORT=$(port_of "$name")" "KOTOPOLKU_METRICS_PORT=$(($(port_of "$name") + 1000))" \
+      "KOTOPOLKU_DATABASE_URL=$(database_url "$name")"
+  done
   start_service gateway "${common[@]}" "KOTOPOLKU_HTTP_PORT=$GATEWAY_PORT" \
     "KOTOPOLKU_GATEWAY_KEY_FILE=$keys/gateway.pem" \
-    "KOTOPOLKU_OIDC_ISSUER=http://127.0.0.1:$KC_PORT/realms/kotopolku" \
-    "KOTOPOLKU_CLIENTS_ADDRESS=127.0.0.1:$CLIENTS_PORT"
+    "KOTOPOLKU_OIDC_ISSUER=http://127.0.0.1:$KC_PORT/realms/kotopolku"
   wait_ready
   log "gateway ready on http://127.0.0.1:$GATEWAY_PORT"
 }

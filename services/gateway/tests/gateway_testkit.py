@@ -12,12 +12,13 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 
 import httpx
 import jwt
+import psycopg
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -32,15 +34,22 @@ from fastapi import FastAPI
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from sqlalchemy.engine import make_url
 
+from kotopolku.assessment.service import DEFINITION as ASSESSMENT_DEFINITION
+from kotopolku.assessment.service import AssessmentSettings
 from kotopolku.audit.service import DEFINITION as AUDIT_DEFINITION
 from kotopolku.audit.service import AuditSettings
 from kotopolku.clients.service import DEFINITION as CLIENTS_DEFINITION
 from kotopolku.clients.service import ClientsSettings
 from kotopolku.common.identity import Role
-from kotopolku.common.server import ServiceHost
+from kotopolku.common.server import ServiceDefinition, ServiceHost
+from kotopolku.common.settings import ServiceSettings
 from kotopolku.common.testing import TestKeys
 from kotopolku.gateway.app import create_app
 from kotopolku.gateway.settings import GatewaySettings
+from kotopolku.plans.service import DEFINITION as PLANS_DEFINITION
+from kotopolku.plans.service import PlansSettings
+from kotopolku.programme.service import DEFINITION as PROGRAMME_DEFINITION
+from kotopolku.programme.service import ProgrammeSettings
 
 AUDIENCE = "kotopolku-gateway"
 REALM_PATH = "/realms/kotopolku"
@@ -250,6 +259,30 @@ def audit_database(database_url: str) -> str:
     )
 
 
+@contextmanager
+def own_database(database_url: str, service: str) -> Iterator[str]:
+    """A database of the service's own beside ``database_url``, for a service whose tables
+    (audit outbox, idempotency keys) would clash with the clients service's: SQLite a file next
+    to it, PostgreSQL a database on the same server, dropped afterwards."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        assert url.database
+        yield url.set(database=str(Path(url.database).with_name(f"{service}.db"))).render_as_string(
+            hide_password=False
+        )
+        return
+    name = f"{url.database}_{service}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+        connection.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
 @dataclass
 class GatewayStack:
     keys: TestKeys
@@ -261,6 +294,7 @@ class GatewayStack:
     settings: GatewaySettings
     app: FastAPI
     http: httpx.AsyncClient
+    backends: dict[str, ServiceHost] = field(default_factory=dict)
     clients_running: bool = True
 
     # --- tokens -------------------------------------------------------------------------
@@ -338,27 +372,88 @@ def clients_host(keys: TestKeys, database_url: str, audit_port: int, port: int =
     )
 
 
+@dataclass(frozen=True)
+class Backend:
+    """A backend service the gateway stack starts beside audit and clients."""
+
+    name: str
+    definition: ServiceDefinition
+    settings: type[ServiceSettings]
+
+
+# Adding a service to the stack is one line here.
+EXTRA_BACKENDS = (
+    Backend("assessment", ASSESSMENT_DEFINITION, AssessmentSettings),
+    Backend("plans", PLANS_DEFINITION, PlansSettings),
+    Backend("programme", PROGRAMME_DEFINITION, ProgrammeSettings),
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @asynccontextmanager
 async def running_gateway(
     keys: TestKeys, database_url: str, issuer: JwksServer, signing_key: SigningKey
 ) -> AsyncIterator[GatewayStack]:
-    """The audit and clients services on ephemeral ports, and the app inside its lifespan."""
+    """Every backend on ephemeral ports, each with a database of its own, and the app inside
+    its lifespan."""
+    with ExitStack() as databases:
+        urls = {
+            b.name: databases.enter_context(own_database(database_url, b.name))
+            for b in EXTRA_BACKENDS
+        }
+        async with _running_gateway(keys, database_url, urls, issuer, signing_key) as stack:
+            yield stack
+
+
+@asynccontextmanager
+async def _running_gateway(
+    keys: TestKeys,
+    database_url: str,
+    database_urls: dict[str, str],
+    issuer: JwksServer,
+    signing_key: SigningKey,
+) -> AsyncIterator[GatewayStack]:
     audit = ServiceHost(
         AUDIT_DEFINITION,
         AuditSettings(database_url=audit_database(database_url), **service_settings(keys)),
     )
     await audit.start()
     clients = clients_host(keys, database_url, audit.port)
+    extras: dict[str, ServiceHost] = {}
     stack: GatewayStack | None = None
     try:
         await clients.start()
+        # Ports are chosen first because the extra backends call each other.
+        ports = {b.name: _free_port() for b in EXTRA_BACKENDS}
+        addresses = {
+            "audit": f"127.0.0.1:{audit.port}",
+            "clients": f"127.0.0.1:{clients.port}",
+            **{name: f"127.0.0.1:{port}" for name, port in ports.items()},
+        }
+        for backend in EXTRA_BACKENDS:
+            fields = backend.settings.model_fields
+            wired = {f"{n}_address": a for n, a in addresses.items() if f"{n}_address" in fields}
+            host = ServiceHost(
+                backend.definition,
+                backend.settings(
+                    database_url=database_urls[backend.name],
+                    outbox_poll_seconds=0.2,
+                    **(service_settings(keys) | {"grpc_port": ports[backend.name]} | wired),
+                ),
+            )
+            await host.start()
+            extras[backend.name] = host
         settings = GatewaySettings(
             oidc_issuer=issuer.issuer,
             gateway_key_file=keys.gateway_private,
-            clients_address=f"127.0.0.1:{clients.port}",
-            audit_address=f"127.0.0.1:{audit.port}",
             backend_timeout_seconds=5.0,
             retry_after_seconds=2,
+            **{f"{n}_address": a for n, a in addresses.items()},
         )
         app = create_app(settings)
         async with (
@@ -377,9 +472,12 @@ async def running_gateway(
                 settings=settings,
                 app=app,
                 http=http,
+                backends=extras,
             )
             yield stack
     finally:
+        for host in extras.values():
+            await host.stop(0)
         if stack is None:
             await clients.stop(0)
         elif stack.clients_running:

@@ -416,7 +416,9 @@ async def test_health_readiness_and_metrics(gateway: GatewayStack) -> None:
     assert ready.status_code == 200, ready.text
     assert ready.json() == {
         "status": "ready",
-        "backends": {"clients": "serving", "audit": "serving"},
+        "backends": {
+            name: "serving" for name in ("clients", "assessment", "programme", "audit", "plans")
+        },
     }
 
     client_id = (await create(gateway, person())).json()["id"]

@@ -53,7 +53,9 @@ async def test_a_stopped_clients_service_is_a_fast_503_and_the_gateway_recovers(
     ready = await gateway.http.get("/readyz")
     assert ready.status_code == 503
     assert ready.json()["status"] == "not-ready"
-    assert ready.json()["backends"] == {"clients": "unavailable", "audit": "serving"}
+    backends = ready.json()["backends"]
+    assert backends.pop("clients") == "unavailable"
+    assert set(backends.values()) == {"serving"}
     # The audit service is still up: its routes keep working.
     audit = await gateway.http.get("/v1/audit/events", headers=gateway.auditor())
     assert audit.status_code == 200, audit.text

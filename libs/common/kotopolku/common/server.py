@@ -13,7 +13,7 @@ import argparse
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,26 @@ class Runtime:
     audit: AuditRecorder | None
     service_signer: AssertionSigner | None
     extras: dict[str, Any] = field(default_factory=dict)
+    # Closed by the host when the service stops.
+    channels: list[grpc.aio.Channel] = field(default_factory=list)
+    # Jobs the host runs beside the server until it stops (e.g. a service's own outbox relay).
+    background: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = field(
+        default_factory=list
+    )
+
+    def user_channel(self, address: str) -> grpc.aio.Channel:
+        """A channel for calls made while serving a request: they carry that request's caller."""
+        channel = open_channel(address)
+        self.channels.append(channel)
+        return channel
+
+    def service_channel(self, address: str) -> grpc.aio.Channel:
+        """A channel for calls the service makes on its own behalf (role internal-service)."""
+        if self.service_signer is None:
+            raise RuntimeError("the service key is missing: it cannot call as itself")
+        channel = open_channel(address, ServiceAssertion(self.service_signer, self.name))
+        self.channels.append(channel)
+        return channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +110,11 @@ class ServiceHost:
         *,
         clock: Clock = utcnow,
         verifier: AssertionVerifier | None = None,
+        run_background: bool = True,
     ) -> None:
         self.definition = definition
+        # Tests that drive a service's background jobs step by step turn them off.
+        self._run_background = run_background
         self.settings = settings
         self.clock = clock
         self._verifier = verifier
@@ -100,6 +123,7 @@ class ServiceHost:
         self._server: grpc.aio.Server | None = None
         self._health = health_aio.HealthServicer()
         self._audit_channel: grpc.aio.Channel | None = None
+        self._runtime: Runtime | None = None
         self.relay: OutboxRelay | None = None
         self.database: Database | None = None
         self.port = 0
@@ -129,6 +153,7 @@ class ServiceHost:
                 definition.name, definition.outbox, self.clock, on_recorded=self.relay.wake
             )
         runtime = Runtime(definition.name, settings, self.database, self.clock, audit, signer)
+        self._runtime = runtime
         registrations = definition.build(runtime)
 
         verifier = self._verifier or AssertionVerifier.from_files(
@@ -175,6 +200,9 @@ class ServiceHost:
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         if self.relay is not None:
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
+        if self._run_background:
+            for job in runtime.background:
+                self._tasks.append(asyncio.create_task(job(self._stop)))
         self._tasks.append(asyncio.create_task(self._watch_readiness(names)))
         log.info("service started", extra={"grpc_port": self.port})
         return self.port
@@ -244,6 +272,9 @@ class ServiceHost:
                 log.warning("audit backlog left for the next start")
         if self._audit_channel is not None:
             await self._audit_channel.close()
+        if self._runtime is not None:
+            for channel in self._runtime.channels:
+                await channel.close()
         if self.database is not None:
             await self.database.dispose()
         log.info("service stopped")

@@ -12,7 +12,15 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from kotopolku.gateway.guard import UnexpectedErrorGuard
 from kotopolku.gateway.metrics import MetricsMiddleware
 from kotopolku.gateway.problems import install_handlers
-from kotopolku.gateway.routers import audit, clients, health, referrals
+from kotopolku.gateway.routers import (
+    assessment,
+    audit,
+    clients,
+    health,
+    plans,
+    programme,
+    referrals,
+)
 from kotopolku.gateway.settings import GatewaySettings
 from kotopolku.gateway.state import GatewayState
 
@@ -70,7 +78,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_handlers(app)
-    for router in (clients.router, referrals.router, audit.router, health.router):
+    for router in (
+        clients.router,
+        referrals.router,
+        assessment.router,
+        plans.router,
+        programme.router,
+        audit.router,
+        health.router,
+    ):
         app.include_router(router)
     app.add_middleware(UnexpectedErrorGuard)
     app.add_middleware(MetricsMiddleware)

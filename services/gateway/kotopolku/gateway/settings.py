@@ -26,6 +26,9 @@ class GatewaySettings(CommonSettings):
     jwks_cache_seconds: int = Field(300, ge=10)
     gateway_key_file: Path = Path("var/keys/gateway.pem")
     clients_address: str = "127.0.0.1:50051"
+    assessment_address: str = "127.0.0.1:50053"
+    plans_address: str = "127.0.0.1:50054"
+    programme_address: str = "127.0.0.1:50055"
     audit_address: str = "127.0.0.1:50052"
     # Deadline of one backend call.
     backend_timeout_seconds: float = Field(5.0, gt=0)
@@ -33,6 +36,14 @@ class GatewaySettings(CommonSettings):
     verify_timeout_seconds: float = Field(600.0, gt=0)
     # Retry-After sent with 503 when a backend is unavailable.
     retry_after_seconds: int = Field(2, ge=1)
+
+    def backend_addresses(self) -> dict[str, str]:
+        """Every backend the gateway calls, by name (a new service adds one setting above)."""
+        return {
+            name.removesuffix("_address"): value
+            for name, value in self.model_dump().items()
+            if name.endswith("_address") and isinstance(value, str)
+        }
 
     @property
     def jwks_url(self) -> str:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import grpc
 import httpx
 
+from kotopolku.assessment.v1 import assessment_pb2_grpc
 from kotopolku.audit.v1 import audit_pb2_grpc
 from kotopolku.clients.v1 import clients_pb2_grpc
 from kotopolku.common.channels import open_channel
@@ -26,6 +27,8 @@ from kotopolku.common.identity import (
 from kotopolku.gateway.auth.tokens import JwksCache, TokenValidator
 from kotopolku.gateway.problems import from_remote
 from kotopolku.gateway.settings import GatewaySettings
+from kotopolku.plans.v1 import plans_pb2_grpc
+from kotopolku.programme.v1 import programme_pb2_grpc
 
 Response = TypeVar("Response")
 
@@ -74,7 +77,11 @@ class GatewayState:
     assertions: AssertionCache
     clients: clients_pb2_grpc.ClientsServiceAsyncStub
     audit: audit_pb2_grpc.AuditServiceAsyncStub
-    channels: list[grpc.aio.Channel] = field(default_factory=list)
+    assessment: assessment_pb2_grpc.AssessmentServiceAsyncStub
+    plans: plans_pb2_grpc.PlansServiceAsyncStub
+    programme: programme_pb2_grpc.ProgrammeServiceAsyncStub
+    # Backend name → channel, for readiness checks and closing.
+    channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
 
     @classmethod
@@ -90,15 +97,20 @@ class GatewayState:
         )
         signer = AssertionSigner.from_file(settings.gateway_key_file, GATEWAY_ISSUER)
         # The gateway adds the assertion itself per call, so channels forward nothing.
-        clients_channel = open_channel(settings.clients_address, lambda: None)
-        audit_channel = open_channel(settings.audit_address, lambda: None)
+        channels = {
+            name: open_channel(address, lambda: None)
+            for name, address in settings.backend_addresses().items()
+        }
         return cls(
             settings=settings,
             tokens=tokens,
             assertions=AssertionCache(signer),
-            clients=clients_pb2_grpc.ClientsServiceStub(clients_channel),  # type: ignore[arg-type]
-            audit=audit_pb2_grpc.AuditServiceStub(audit_channel),  # type: ignore[arg-type]
-            channels=[clients_channel, audit_channel],
+            clients=clients_pb2_grpc.ClientsServiceStub(channels["clients"]),  # type: ignore[arg-type]
+            audit=audit_pb2_grpc.AuditServiceStub(channels["audit"]),  # type: ignore[arg-type]
+            assessment=assessment_pb2_grpc.AssessmentServiceStub(channels["assessment"]),  # type: ignore[arg-type]
+            plans=plans_pb2_grpc.PlansServiceStub(channels["plans"]),  # type: ignore[arg-type]
+            programme=programme_pb2_grpc.ProgrammeServiceStub(channels["programme"]),  # type: ignore[arg-type]
+            channels=channels,
             http=http,
         )
 
@@ -125,7 +137,7 @@ class GatewayState:
         return replace(caller, client_id=client_id)
 
     async def close(self) -> None:
-        for channel in self.channels:
+        for channel in self.channels.values():
             await channel.close()
         if self.http is not None:
             await self.http.aclose()

@@ -79,6 +79,7 @@ def caller_from_claims(claims: dict[str, Any], audience: str, purpose: str | Non
         purpose=purpose or default_purpose(roles),
         municipality=_text(claims, "municipality"),
         welfare_area=_text(claims, "welfare_area"),
-        organisation=_text(claims, "referrer_org"),
+        # A referring authority's service account, or a service provider's organisation.
+        organisation=_text(claims, "referrer_org") or _text(claims, "organisation"),
         henkilotunnus=_text(claims, "hetu") if Role.CLIENT in roles else None,
     )

@@ -38,8 +38,8 @@ async def readyz(state: State) -> JSONResponse:
             "serving" if reply.status == health_pb2.HealthCheckResponse.SERVING else "not-serving"
         )
 
-    names = ("clients", "audit")
-    results = await asyncio.gather(*(check(c) for c in state.channels))
+    names = list(state.channels)
+    results = await asyncio.gather(*(check(state.channels[name]) for name in names))
     backends = dict(zip(names, results, strict=True))
     ready = all(r == "serving" for r in results)
     return JSONResponse(

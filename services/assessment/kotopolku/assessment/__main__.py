@@ -1,0 +1,12 @@
+"""``kotopolku-assessment [serve|migrate|revision]``"""
+
+from kotopolku.assessment.service import DEFINITION
+from kotopolku.common import server
+
+
+def main() -> int:
+    return server.main(DEFINITION)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

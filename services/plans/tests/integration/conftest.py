@@ -1,0 +1,34 @@
+"""Fixtures of the plans integration suite: the running stack on each database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from plans_testkit import Stack, start_clients, start_stack
+
+from kotopolku.common.server import ServiceHost
+from kotopolku.common.testing import TestKeys
+
+
+@pytest.fixture(scope="session")
+async def clients_service(
+    keys: TestKeys, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[ServiceHost]:
+    """One clients service for the session: the plans service only asks it questions."""
+    host = await start_clients(keys, tmp_path_factory.mktemp("clients") / "clients.db")
+    try:
+        yield host
+    finally:
+        await host.stop(0)
+
+
+@pytest.fixture
+async def stack(
+    keys: TestKeys, database_url: str, clients_service: ServiceHost
+) -> AsyncIterator[Stack]:
+    running = await start_stack(keys, database_url, clients_service.port)
+    try:
+        yield running
+    finally:
+        await running.stop()
