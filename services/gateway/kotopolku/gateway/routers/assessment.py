@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 
 from kotopolku.assessment.v1 import assessment_pb2 as pb
 from kotopolku.gateway.assessment_schemas import (
@@ -23,27 +23,14 @@ from kotopolku.gateway.assessment_schemas import (
     MeasureResultIn,
     MeasureStatus,
 )
-from kotopolku.gateway.auth.dependencies import CurrentCaller, gateway_state
+from kotopolku.gateway.auth.dependencies import CurrentCaller
 from kotopolku.gateway.etag import etag, expected_version
 from kotopolku.gateway.problems import PROBLEM_RESPONSES, Problem
+from kotopolku.gateway.routers.params import IdempotencyKey, IfMatch, State, conflict
 from kotopolku.gateway.state import GatewayState
 
 router = APIRouter(tags=["assessments"], responses=PROBLEM_RESPONSES)
-State = Annotated[GatewayState, Depends(gateway_state)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="A retried create with the same key returns the first result",
-        max_length=200,
-    ),
-]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
-PRECONDITIONS: dict[int | str, dict[str, object]] = {
-    412: PROBLEM_RESPONSES[422] | {"description": "Stale If-Match"},
-    428: PROBLEM_RESPONSES[422] | {"description": "If-Match missing"},
-    409: PROBLEM_RESPONSES[422] | {"description": "Not allowed in the assessment's state"},
-}
+PRECONDITIONS = conflict("Not allowed in the assessment's state")
 
 
 def _assessment(response: Response, message: pb.Assessment) -> Assessment:

@@ -5,19 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from kotopolku.audit.v1 import audit_pb2
 from kotopolku.clients.v1 import clients_pb2
 from kotopolku.common.identity import Role
-from kotopolku.gateway.auth.dependencies import CurrentCaller, gateway_state
+from kotopolku.gateway.auth.dependencies import CurrentCaller
 from kotopolku.gateway.problems import PROBLEM_RESPONSES, forbidden
+from kotopolku.gateway.routers.params import PageSize, State
 from kotopolku.gateway.schemas import AuditEvent, AuditPage, ChainVerification, Client
-from kotopolku.gateway.state import GatewayState
 
 router = APIRouter(tags=["audit", "self-service"], responses=PROBLEM_RESPONSES)
-State = Annotated[GatewayState, Depends(gateway_state)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
 
 
 def _page(found: audit_pb2.QueryEventsResponse) -> AuditPage:

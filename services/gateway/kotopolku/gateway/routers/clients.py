@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import APIRouter, Header, Response, status
 
 from kotopolku.clients.v1 import clients_pb2
 from kotopolku.common.identity import Caller
-from kotopolku.gateway.auth.dependencies import CurrentCaller, gateway_state
+from kotopolku.gateway.auth.dependencies import CurrentCaller
 from kotopolku.gateway.etag import etag, expected_version
 from kotopolku.gateway.problems import PROBLEM_RESPONSES
+from kotopolku.gateway.routers.params import IdempotencyKey, State
 from kotopolku.gateway.schemas import (
     RELATIONS,
     STATUSES,
@@ -24,18 +25,8 @@ from kotopolku.gateway.schemas import (
     FamilyLink,
     FamilyLinkCreate,
 )
-from kotopolku.gateway.state import GatewayState
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"], responses=PROBLEM_RESPONSES)
-State = Annotated[GatewayState, Depends(gateway_state)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="A retried create with the same key returns the first result",
-        max_length=200,
-    ),
-]
 
 
 def _client_response(response: Response, message: clients_pb2.Client) -> Client:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from kotopolku.gateway.auth.dependencies import gateway_state
-from kotopolku.gateway.state import GatewayState
+from kotopolku.gateway.routers.params import State
 
 router = APIRouter(include_in_schema=False)
-State = Annotated[GatewayState, Depends(gateway_state)]
 
 
 @router.get("/healthz")

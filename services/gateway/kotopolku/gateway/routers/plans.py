@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from kotopolku.common.identity import Role
-from kotopolku.gateway.auth.dependencies import CurrentCaller, gateway_state
+from kotopolku.gateway.auth.dependencies import CurrentCaller
 from kotopolku.gateway.etag import etag, expected_version
 from kotopolku.gateway.plans_schemas import (
     AUTHORITIES,
@@ -26,29 +26,12 @@ from kotopolku.gateway.plans_schemas import (
     TransferCreate,
 )
 from kotopolku.gateway.problems import PROBLEM_RESPONSES, forbidden
-from kotopolku.gateway.state import GatewayState
+from kotopolku.gateway.routers.params import IdempotencyKey, IfMatch, PageSize, State, conflict
 from kotopolku.plans.v1 import plans_pb2 as pb
 
 router = APIRouter(tags=["plans"], responses=PROBLEM_RESPONSES)
-State = Annotated[GatewayState, Depends(gateway_state)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="A retried create with the same key returns the first result",
-        max_length=200,
-    ),
-]
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description="The ETag of the plan as it was read")
-]
-PageSize = Annotated[int, Query(ge=1, le=200)]
 PageToken = Annotated[str, Query(max_length=500)]
-PRECONDITIONS: dict[int | str, dict[str, object]] = {
-    412: PROBLEM_RESPONSES[422] | {"description": "Stale If-Match"},
-    428: PROBLEM_RESPONSES[422] | {"description": "If-Match missing"},
-    409: PROBLEM_RESPONSES[422] | {"description": "Not allowed in the plan's state"},
-}
+PRECONDITIONS = conflict("Not allowed in the plan's state")
 
 
 def _plan(response: Response, message: pb.Plan) -> Plan:

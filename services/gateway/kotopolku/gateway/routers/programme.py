@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from kotopolku.gateway.auth.dependencies import CurrentCaller, gateway_state
+from kotopolku.gateway.auth.dependencies import CurrentCaller
 from kotopolku.gateway.etag import etag, expected_version
 from kotopolku.gateway.problems import PROBLEM_RESPONSES
 from kotopolku.gateway.programme_schemas import (
@@ -31,24 +31,10 @@ from kotopolku.gateway.programme_schemas import (
     ServicePatch,
     ServiceSearch,
 )
-from kotopolku.gateway.state import GatewayState
+from kotopolku.gateway.routers.params import PRECONDITIONS, IdempotencyKey, IfMatch, State
 from kotopolku.programme.v1 import programme_pb2 as pb
 
 router = APIRouter(tags=["programme"], responses=PROBLEM_RESPONSES)
-State = Annotated[GatewayState, Depends(gateway_state)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="A retried create with the same key returns the first result",
-        max_length=200,
-    ),
-]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
-PRECONDITIONS: dict[int | str, dict[str, object]] = {
-    412: PROBLEM_RESPONSES[422] | {"description": "Stale If-Match"},
-    428: PROBLEM_RESPONSES[422] | {"description": "If-Match missing"},
-}
 ENDED: dict[int | str, dict[str, object]] = {
     **PRECONDITIONS,
     409: PROBLEM_RESPONSES[422] | {"description": "The enrolment has already ended"},

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Header, Query
 
 from kotopolku.clients.v1 import clients_pb2
-from kotopolku.gateway.auth.dependencies import CurrentCaller, gateway_state
+from kotopolku.gateway.auth.dependencies import CurrentCaller
 from kotopolku.gateway.problems import PROBLEM_RESPONSES
+from kotopolku.gateway.routers.params import State
 from kotopolku.gateway.schemas import (
     REFERRAL_STATES,
     SEGMENTS,
@@ -19,10 +20,8 @@ from kotopolku.gateway.schemas import (
     ReferralPage,
     ReferralState,
 )
-from kotopolku.gateway.state import GatewayState
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"], responses=PROBLEM_RESPONSES)
-State = Annotated[GatewayState, Depends(gateway_state)]
 
 
 @router.post("", status_code=201, summary="Refer a person to a municipality (referrer accounts)")
