@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from functools import partial
@@ -43,6 +42,7 @@ from kotopolku.common.errors import (
 )
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
 from kotopolku.common.identity import Caller, Role, current_caller
+from kotopolku.common.requests import expected_version, resource_id
 
 Context = grpc.aio.ServicerContext[Any, Any]
 T = TypeVar("T")
@@ -73,22 +73,6 @@ def _field_value(message: pb.Assessment, path: str) -> Any:
 
 def _invalid(error: AssessmentDomainError) -> InvalidArgument:
     return InvalidArgument.field(error.field, error.message)
-
-
-def _require_id(value: str, field: str) -> str:
-    if not value:
-        raise InvalidArgument.field(field, "is required")
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        # Not an id this service could have issued: the same answer as an unknown one.
-        raise NotFound("No such resource") from None
-
-
-def _require_version(value: int) -> int:
-    if value <= 0:
-        raise InvalidArgument.field("expected_version", "is required (the ETag of the read)")
-    return value
 
 
 def _check_version(row: Any, expected: int) -> None:
@@ -173,7 +157,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         self, connection: AsyncConnection, caller: Caller, assessment_id: str, action: str
     ) -> tuple[Any, Viewer]:
         access.require_assessment_reader(caller)
-        key = _require_id(assessment_id, "assessment_id")
+        key = resource_id(assessment_id, "assessment_id")
         row = await repository.get_assessment(connection, key)
         viewer = (
             access.viewer_of(caller, row.municipality_code, model.team_areas(row.content))
@@ -246,7 +230,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
     ) -> pb.Assessment:
         caller = current_caller()
         municipality = access.staff_writer_municipality(caller)
-        client_id = _require_id(request.client_id, "client_id")
+        client_id = resource_id(request.client_id, "client_id")
         try:
             kind = convert.enum_value(convert.KIND_FROM_PROTO, request.kind, "kind", required=True)
         except AssessmentDomainError as error:
@@ -398,7 +382,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         access.require_assessment_reader(caller)
         if not request.update_mask.paths:
             raise InvalidArgument.field("update_mask", "names no field to change")
-        expected = _require_version(request.expected_version)
+        expected = expected_version(request.expected_version)
         async with self._db.transaction() as connection:
             row, viewer = await self._load(
                 connection, caller, request.assessment_id, "assessment.update"
@@ -426,7 +410,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         self, request: pb.CompleteAssessmentRequest, context: Context
     ) -> pb.Assessment:
         caller = current_caller()
-        expected = _require_version(request.expected_version)
+        expected = expected_version(request.expected_version)
         async with self._db.transaction() as connection:
             row, viewer = await self._load(
                 connection, caller, request.assessment_id, "assessment.complete"
@@ -471,7 +455,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
             raise _invalid(error) from None
         if not request.update_mask.paths:
             raise InvalidArgument.field("update_mask", "names no field to correct")
-        expected = _require_version(request.expected_version)
+        expected = expected_version(request.expected_version)
         async with self._db.transaction() as connection:
             row, viewer = await self._load(
                 connection, caller, request.assessment_id, "assessment.correct"
@@ -521,7 +505,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
     ) -> pb.ListAssessmentsResponse:
         caller = current_caller()
         access.require_assessment_reader(caller)
-        client_id = _require_id(request.client_id, "client_id")
+        client_id = resource_id(request.client_id, "client_id")
         size = pagination.page_size(request.page_size)
         before = _position(request.page_token)
         staff = caller.has_any(*access.STAFF_READERS) and caller.municipality
@@ -624,7 +608,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         """The measure if the caller may see it, and whether as its provider."""
         if not access.may_read_measures(caller):
             raise PermissionDenied("This role may not read refining measures")
-        key = _require_id(measure_id, "measure_id")
+        key = resource_id(measure_id, "measure_id")
         row = await repository.get_measure(connection, key)
         if row is not None:
             if access.provider_sees_measure(caller, row):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -46,6 +45,7 @@ from kotopolku.common.errors import (
 )
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
 from kotopolku.common.identity import Caller, Role, current_caller
+from kotopolku.common.requests import expected_version, resource_id
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -60,16 +60,6 @@ def _client_entry(
         municipality=row.municipality_code,
         fields=fields,
     )
-
-
-def _require_id(value: str, field: str) -> str:
-    if not value:
-        raise InvalidArgument.field(field, "is required")
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        # Not an id this service could have issued: the same answer as an unknown one.
-        raise NotFound("No such resource") from None
 
 
 class ClientsServicer(clients_pb2_grpc.ClientsServiceServicer):
@@ -98,7 +88,7 @@ class ClientsServicer(clients_pb2_grpc.ClientsServiceServicer):
             or (caller.has_any(Role.CLIENT) and caller.henkilotunnus)
         ):
             raise PermissionDenied("This role may not read client records")
-        row = await repository.get_client(connection, _require_id(client_id, "client_id"))
+        row = await repository.get_client(connection, resource_id(client_id, "client_id"))
         if row is None or not access.may_read(caller, row):
             await self._audit_refusal(caller, client_id, action, row)
             raise NotFound("No such client")
@@ -187,8 +177,7 @@ class ClientsServicer(clients_pb2_grpc.ClientsServiceServicer):
         paths = list(request.update_mask.paths)
         if not paths:
             raise InvalidArgument.field("update_mask", "names no field to change")
-        if request.expected_version <= 0:
-            raise InvalidArgument.field("expected_version", "is required (the ETag of the read)")
+        expected_version(request.expected_version)
         values = client_values(request.client, today=self._today(), paths=paths)
         async with self._db.transaction() as connection:
             row = await self._visible_client(connection, caller, request.client_id, "client.update")
@@ -504,7 +493,7 @@ class ClientsServicer(clients_pb2_grpc.ClientsServiceServicer):
         self, connection: AsyncConnection, caller: Caller, referral_id: str, write: bool
     ) -> Any:
         municipality = access.staff_municipality(caller, write=write)
-        row = await repository.get_referral(connection, _require_id(referral_id, "referral_id"))
+        row = await repository.get_referral(connection, resource_id(referral_id, "referral_id"))
         if row is None or row.municipality_code != municipality:
             raise NotFound("No such referral")
         return row

@@ -19,6 +19,7 @@ from pydantic import Field
 
 from kotopolku.assessment.v1 import assessment_pb2 as pb
 from kotopolku.common.clock import from_timestamp
+from kotopolku.gateway.enums import enum_map, from_proto
 from kotopolku.gateway.schemas import Model
 
 MAX_AREA = 4000
@@ -63,18 +64,12 @@ class MeasureStatus(StrEnum):
     completed = "completed"
 
 
-def _enum_map(prefix: str, enum: type[StrEnum], proto_enum: Any) -> dict[Any, Any]:
-    return {
-        member: proto_enum.Value(prefix + member.value.upper().replace("-", "_")) for member in enum
-    }
-
-
-KINDS = _enum_map("ASSESSMENT_KIND_", AssessmentKind, pb.AssessmentKind)
-STATES = _enum_map("ASSESSMENT_STATE_", AssessmentState, pb.AssessmentState)
-CEFR = _enum_map("CEFR_LEVEL_", Cefr, pb.CefrLevel)
-OUTCOMES = _enum_map("OUTCOME_KIND_", OutcomeKind, pb.OutcomeKind)
-MEASURE_KINDS = _enum_map("MEASURE_KIND_", MeasureKind, pb.MeasureKind)
-MEASURE_STATUSES = _enum_map("MEASURE_STATUS_", MeasureStatus, pb.MeasureStatus)
+KINDS = enum_map("ASSESSMENT_KIND_", AssessmentKind, pb.AssessmentKind)
+STATES = enum_map("ASSESSMENT_STATE_", AssessmentState, pb.AssessmentState)
+CEFR = enum_map("CEFR_LEVEL_", Cefr, pb.CefrLevel)
+OUTCOMES = enum_map("OUTCOME_KIND_", OutcomeKind, pb.OutcomeKind)
+MEASURE_KINDS = enum_map("MEASURE_KIND_", MeasureKind, pb.MeasureKind)
+MEASURE_STATUSES = enum_map("MEASURE_STATUS_", MeasureStatus, pb.MeasureStatus)
 
 BASIC_AREAS = (
     "literacy",
@@ -93,10 +88,6 @@ SECTIONS = (
     "other_needs_and_wishes",
 )
 SKILLS = ("reading", "writing", "listening", "speaking")
-
-
-def _reverse(mapping: dict[Any, Any], value: int) -> Any:
-    return next((k for k, v in mapping.items() if v == value), None)
 
 
 def _time(message: Any, name: str) -> datetime | None:
@@ -143,7 +134,7 @@ class LanguageProficiency(Model):
     @classmethod
     def of(cls, m: pb.LanguageProficiency) -> LanguageProficiency:
         return cls(
-            language=m.language, **{skill: _reverse(CEFR, getattr(m, skill)) for skill in SKILLS}
+            language=m.language, **{skill: from_proto(CEFR, getattr(m, skill)) for skill in SKILLS}
         )
 
 
@@ -421,11 +412,11 @@ class Measure(Model):
             assessment_id=m.assessment_id or None,
             client_id=m.client_id,
             municipality_code=m.municipality_code,
-            kind=_reverse(MEASURE_KINDS, m.kind),
+            kind=from_proto(MEASURE_KINDS, m.kind),
             provider_organisation=m.provider_organisation,
             instructions=m.instructions,
             due_date=m.due_date or None,
-            status=_reverse(MEASURE_STATUSES, m.status),
+            status=from_proto(MEASURE_STATUSES, m.status),
             result=result,
             ordered_by=m.ordered_by or None,
             ordered_at=_time(m, "ordered_at"),
@@ -461,7 +452,7 @@ class Assessment(Model):
 
     @classmethod
     def of(cls, m: pb.Assessment) -> Assessment:
-        kind = _reverse(KINDS, m.kind)
+        kind = from_proto(KINDS, m.kind)
         note = m.sensitive_welfare_note
         return cls(
             id=m.id,
@@ -469,12 +460,12 @@ class Assessment(Model):
             client_id=m.client_id,
             municipality_code=m.municipality_code,
             kind=kind,
-            state=_reverse(STATES, m.state),
+            state=from_proto(STATES, m.state),
             basic=BasicAreas.of(m.basic),
             multi_sector=MultiSectorAreas.of(m.multi_sector)
             if kind is AssessmentKind.multi_sector
             else None,
-            outcome=Outcome(kind=_reverse(OUTCOMES, m.outcome.kind), reason=m.outcome.reason)
+            outcome=Outcome(kind=from_proto(OUTCOMES, m.outcome.kind), reason=m.outcome.reason)
             if m.HasField("outcome")
             else None,
             next_step=NextStep(date=m.next_step.date, description=m.next_step.description)
@@ -527,9 +518,9 @@ class AssessmentSummary(Model):
             version=m.version,
             client_id=m.client_id,
             municipality_code=m.municipality_code,
-            kind=_reverse(KINDS, m.kind),
-            state=_reverse(STATES, m.state),
-            outcome=_reverse(OUTCOMES, m.outcome),
+            kind=from_proto(KINDS, m.kind),
+            state=from_proto(STATES, m.state),
+            outcome=from_proto(OUTCOMES, m.outcome),
             next_step=NextStep(date=m.next_step.date, description=m.next_step.description)
             if m.HasField("next_step")
             else None,

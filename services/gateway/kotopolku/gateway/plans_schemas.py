@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import Field, model_validator
 
 from kotopolku.common.clock import from_timestamp
+from kotopolku.gateway.enums import enum_map, from_proto
 from kotopolku.gateway.schemas import Model
 from kotopolku.plans.v1 import plans_pb2 as pb
 
@@ -75,24 +75,14 @@ class ReviewOutcome(StrEnum):
     end = "end"
 
 
-def _enum_map(prefix: str, enum: type[StrEnum], proto_enum: Any) -> dict[Any, Any]:
-    return {
-        member: proto_enum.Value(prefix + member.value.upper().replace("-", "_")) for member in enum
-    }
-
-
-KINDS = _enum_map("PLAN_KIND_", PlanKind, pb.PlanKind)
-STATES = _enum_map("PLAN_STATUS_", PlanState, pb.PlanStatus)
-AUTHORITIES = _enum_map("RESPONSIBLE_AUTHORITY_", Authority, pb.ResponsibleAuthority)
-CATEGORIES = _enum_map("GOAL_CATEGORY_", GoalCategory, pb.GoalCategory)
-SERVICE_STATES = _enum_map("PLAN_SERVICE_STATUS_", ServiceState, pb.PlanServiceStatus)
-PARTIES = _enum_map("APPROVAL_PARTY_", ApprovalParty, pb.ApprovalParty)
-REVIEW_REASONS = _enum_map("REVIEW_REASON_", ReviewReason, pb.ReviewReason)
-REVIEW_OUTCOMES = _enum_map("REVIEW_OUTCOME_", ReviewOutcome, pb.ReviewOutcome)
-
-
-def _reverse(mapping: dict[Any, Any], value: int) -> Any:
-    return next((k for k, v in mapping.items() if v == value), None)
+KINDS = enum_map("PLAN_KIND_", PlanKind, pb.PlanKind)
+STATES = enum_map("PLAN_STATUS_", PlanState, pb.PlanStatus)
+AUTHORITIES = enum_map("RESPONSIBLE_AUTHORITY_", Authority, pb.ResponsibleAuthority)
+CATEGORIES = enum_map("GOAL_CATEGORY_", GoalCategory, pb.GoalCategory)
+SERVICE_STATES = enum_map("PLAN_SERVICE_STATUS_", ServiceState, pb.PlanServiceStatus)
+PARTIES = enum_map("APPROVAL_PARTY_", ApprovalParty, pb.ApprovalParty)
+REVIEW_REASONS = enum_map("REVIEW_REASON_", ReviewReason, pb.ReviewReason)
+REVIEW_OUTCOMES = enum_map("REVIEW_OUTCOME_", ReviewOutcome, pb.ReviewOutcome)
 
 
 def _time(ts: Timestamp) -> datetime:
@@ -133,7 +123,7 @@ class Goal(Model):
     def of(cls, m: pb.Goal) -> Goal:
         return cls(
             id=m.id,
-            category=_reverse(CATEGORIES, m.category),
+            category=from_proto(CATEGORIES, m.category),
             text=m.text,
             target_date=_date(m.target_date),
         )
@@ -207,7 +197,7 @@ class PlanService(Model):
             welfare_area_service=m.welfare_area_service,
             planned_start=_date(m.planned_start),
             planned_end=_date(m.planned_end),
-            status=_reverse(SERVICE_STATES, m.status),
+            status=from_proto(SERVICE_STATES, m.status),
             completion_date=_date(m.completion_date),
             outcome_summary=m.outcome_summary,
         )
@@ -431,9 +421,9 @@ class Plan(Model):
             version=m.version,
             client_id=m.client_id,
             municipality_code=m.municipality_code,
-            kind=_reverse(KINDS, m.kind),
-            status=_reverse(STATES, m.status),
-            responsible_authority=_reverse(AUTHORITIES, m.responsible_authority),
+            kind=from_proto(KINDS, m.kind),
+            status=from_proto(STATES, m.status),
+            responsible_authority=from_proto(AUTHORITIES, m.responsible_authority),
             start_date=m.start_date,
             end_date=m.end_date,
             original_end_date=_date(m.original_end_date),
@@ -448,7 +438,7 @@ class Plan(Model):
             review_overdue=m.review_overdue,
             pending_review_request=(
                 ReviewRequest(
-                    reason=_reverse(REVIEW_REASONS, request.reason),
+                    reason=from_proto(REVIEW_REASONS, request.reason),
                     description=request.description,
                     requested_on=request.requested_on,
                     actor_subject=request.actor_subject,
@@ -458,7 +448,7 @@ class Plan(Model):
             ),
             approvals=[
                 Approval(
-                    party=_reverse(PARTIES, a.party),
+                    party=from_proto(PARTIES, a.party),
                     subject=a.subject,
                     approved_at=_time(a.approved_at),
                     plan_version=a.plan_version,
@@ -467,8 +457,8 @@ class Plan(Model):
             ],
             history=[
                 StatusChange(
-                    from_status=_reverse(STATES, h.from_status),
-                    to_status=_reverse(STATES, h.to_status),
+                    from_status=from_proto(STATES, h.from_status),
+                    to_status=from_proto(STATES, h.to_status),
                     actor_subject=h.actor_subject,
                     changed_at=_time(h.changed_at),
                     reason=h.reason,
@@ -478,11 +468,11 @@ class Plan(Model):
             reviews=[
                 Review(
                     reviewed_on=r.reviewed_on,
-                    reason=_reverse(REVIEW_REASONS, r.reason),
-                    outcome=_reverse(REVIEW_OUTCOMES, r.outcome),
+                    reason=from_proto(REVIEW_REASONS, r.reason),
+                    outcome=from_proto(REVIEW_OUTCOMES, r.outcome),
                     notes=r.notes,
                     actor_subject=r.actor_subject,
-                    authority=_reverse(AUTHORITIES, r.authority),
+                    authority=from_proto(AUTHORITIES, r.authority),
                     recorded_at=_time(r.recorded_at),
                 )
                 for r in m.reviews
@@ -499,8 +489,8 @@ class Plan(Model):
             ],
             transfers=[
                 Transfer(
-                    from_authority=_reverse(AUTHORITIES, t.from_authority),
-                    to_authority=_reverse(AUTHORITIES, t.to_authority),
+                    from_authority=from_proto(AUTHORITIES, t.from_authority),
+                    to_authority=from_proto(AUTHORITIES, t.to_authority),
                     reason=t.reason,
                     actor_subject=t.actor_subject,
                     transferred_at=_time(t.transferred_at),

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from pydantic import Field
 
 from kotopolku.common.clock import from_timestamp
+from kotopolku.gateway.enums import enum_map, from_proto
 from kotopolku.gateway.schemas import Model
 from kotopolku.programme.v1 import programme_pb2 as pb
 
@@ -63,21 +63,11 @@ class AttendanceMark(StrEnum):
     absent = "absent"
 
 
-def _enum_map(prefix: str, enum: type[StrEnum], proto_enum: Any) -> dict[Any, Any]:
-    return {
-        member: proto_enum.Value(prefix + member.value.upper().replace("-", "_")) for member in enum
-    }
-
-
-SERVICE_KINDS = _enum_map("SERVICE_TYPE_", ServiceKind, pb.ServiceType)
-ENROLMENT_STATES = _enum_map("ENROLMENT_STATUS_", EnrolmentState, pb.EnrolmentStatus)
-CEFR_LEVELS = _enum_map("CEFR_LEVEL_", CefrLevel, pb.CefrLevel)
-REASONS = _enum_map("INTERRUPTION_REASON_", InterruptionReason, pb.InterruptionReason)
-MARKS = _enum_map("ATTENDANCE_MARK_", AttendanceMark, pb.AttendanceMark)
-
-
-def _reverse(mapping: dict[Any, Any], value: int) -> Any:
-    return next((k for k, v in mapping.items() if v == value), None)
+SERVICE_KINDS = enum_map("SERVICE_TYPE_", ServiceKind, pb.ServiceType)
+ENROLMENT_STATES = enum_map("ENROLMENT_STATUS_", EnrolmentState, pb.EnrolmentStatus)
+CEFR_LEVELS = enum_map("CEFR_LEVEL_", CefrLevel, pb.CefrLevel)
+REASONS = enum_map("INTERRUPTION_REASON_", InterruptionReason, pb.InterruptionReason)
+MARKS = enum_map("ATTENDANCE_MARK_", AttendanceMark, pb.AttendanceMark)
 
 
 def _mask(model: Model) -> list[str]:
@@ -271,7 +261,7 @@ class ProgrammeService(Model):
             id=m.id,
             version=m.version,
             municipality_code=m.municipality_code,
-            type=_reverse(SERVICE_KINDS, m.type),
+            type=from_proto(SERVICE_KINDS, m.type),
             name=m.name,
             description=m.description,
             provider_id=m.provider_id,
@@ -363,10 +353,10 @@ class LanguageTest(Model):
     @classmethod
     def of(cls, m: pb.LanguageTestResult) -> LanguageTest:
         return cls(
-            reading=_reverse(CEFR_LEVELS, m.reading),
-            writing=_reverse(CEFR_LEVELS, m.writing),
-            listening=_reverse(CEFR_LEVELS, m.listening),
-            speaking=_reverse(CEFR_LEVELS, m.speaking),
+            reading=from_proto(CEFR_LEVELS, m.reading),
+            writing=from_proto(CEFR_LEVELS, m.writing),
+            listening=from_proto(CEFR_LEVELS, m.listening),
+            speaking=from_proto(CEFR_LEVELS, m.speaking),
         )
 
     def message(self) -> pb.LanguageTestResult:
@@ -392,7 +382,7 @@ class InterruptionIn(Model):
 class Interruption(InterruptionIn):
     @classmethod
     def of(cls, m: pb.Interruption) -> Interruption:
-        return cls(date=m.date, reason=_reverse(REASONS, m.reason), details=m.details)
+        return cls(date=m.date, reason=from_proto(REASONS, m.reason), details=m.details)
 
 
 class CompletionIn(Model):
@@ -447,7 +437,7 @@ class Enrolment(Model):
             client_id=m.client_id,
             participant_display_name=m.participant_display_name,
             start_date=m.start_date,
-            status=_reverse(ENROLMENT_STATES, m.status),
+            status=from_proto(ENROLMENT_STATES, m.status),
             interruption=Interruption.of(m.interruption) if m.HasField("interruption") else None,
             completion=Completion.of(m.completion) if m.HasField("completion") else None,
             days_present=m.days_present,
@@ -481,6 +471,6 @@ class AttendanceRecord(AttendanceIn):
         return cls(
             enrolment_id=m.enrolment_id,
             date=m.date,
-            mark=_reverse(MARKS, m.mark),
+            mark=from_proto(MARKS, m.mark),
             recorded_at=from_timestamp(m.recorded_at),
         )

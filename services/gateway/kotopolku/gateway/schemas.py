@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kotopolku.audit.v1 import audit_pb2
 from kotopolku.clients.v1 import clients_pb2
 from kotopolku.common.clock import from_timestamp
+from kotopolku.gateway.enums import enum_map, from_proto
 
 
 class Segment(StrEnum):
@@ -55,21 +55,11 @@ class ReferralState(StrEnum):
     declined = "declined"
 
 
-def _enum_map(prefix: str, enum: type[StrEnum], proto_enum: Any) -> dict[Any, Any]:
-    return {
-        member: proto_enum.Value(prefix + member.value.upper().replace("-", "_")) for member in enum
-    }
-
-
-SEGMENTS = _enum_map("CLIENT_SEGMENT_", Segment, clients_pb2.ClientSegment)
-STATUSES = _enum_map("CLIENT_STATUS_", Status, clients_pb2.ClientStatus)
-PERMITS = _enum_map("RESIDENCE_PERMIT_TYPE_", PermitType, clients_pb2.ResidencePermitType)
-RELATIONS = _enum_map("FAMILY_RELATION_", Relation, clients_pb2.FamilyRelation)
-REFERRAL_STATES = _enum_map("REFERRAL_STATUS_", ReferralState, clients_pb2.ReferralStatus)
-
-
-def _reverse(mapping: dict[Any, Any], value: int) -> Any:
-    return next((k for k, v in mapping.items() if v == value), None)
+SEGMENTS = enum_map("CLIENT_SEGMENT_", Segment, clients_pb2.ClientSegment)
+STATUSES = enum_map("CLIENT_STATUS_", Status, clients_pb2.ClientStatus)
+PERMITS = enum_map("RESIDENCE_PERMIT_TYPE_", PermitType, clients_pb2.ResidencePermitType)
+RELATIONS = enum_map("FAMILY_RELATION_", Relation, clients_pb2.FamilyRelation)
+REFERRAL_STATES = enum_map("REFERRAL_STATUS_", ReferralState, clients_pb2.ReferralStatus)
 
 
 def _time(ts: Timestamp, present: bool = True) -> datetime | None:
@@ -204,10 +194,10 @@ class Client(Model):
             system_identifier=m.system_identifier,
             languages=list(m.languages),
             contact=ContactDetails.of(m.contact),
-            segment=_reverse(SEGMENTS, m.segment),
-            residence_permit_type=_reverse(PERMITS, m.residence_permit_type),
+            segment=from_proto(SEGMENTS, m.segment),
+            residence_permit_type=from_proto(PERMITS, m.residence_permit_type),
             first_permit_date=m.first_permit_date or None,
-            status=_reverse(STATUSES, m.status),
+            status=from_proto(STATUSES, m.status),
             created_at=from_timestamp(m.created_at),
             updated_at=from_timestamp(m.updated_at),
         )
@@ -245,7 +235,7 @@ class FamilyLink(Model):
         return cls(
             client_id=m.client_id,
             related_client_id=m.related_client_id,
-            relation=_reverse(RELATIONS, m.relation),
+            relation=from_proto(RELATIONS, m.relation),
             created_at=from_timestamp(m.created_at),
         )
 
@@ -336,7 +326,7 @@ class Referral(Model):
             languages=list(m.languages),
             contact=ContactDetails.of(m.contact),
             reason=m.reason,
-            status=_reverse(REFERRAL_STATES, m.status),
+            status=from_proto(REFERRAL_STATES, m.status),
             decision_reason=m.decision_reason or None,
             client_id=m.client_id or None,
             created_at=from_timestamp(m.created_at),

@@ -6,7 +6,6 @@ is audited in a transaction of its own (the caller's transaction is about to rol
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +16,7 @@ from kotopolku.common.audit import AuditEntry, AuditRecorder, Outcome
 from kotopolku.common.db import Database
 from kotopolku.common.errors import InvalidArgument, InvalidState, NotFound, StaleVersion
 from kotopolku.common.identity import Caller
+from kotopolku.common.requests import expected_version, resource_id
 from kotopolku.plans import access, convert, repository
 from kotopolku.plans.directory import ClientRef
 from kotopolku.plans.domain.errors import PlanDomainError, PlanStateError
@@ -24,13 +24,7 @@ from kotopolku.plans.repository import PlanRecord
 
 
 def plan_id_of(value: str, field: str = "plan_id") -> str:
-    if not value:
-        raise InvalidArgument.field(field, "is required")
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        # Not an id this service could have issued: the same answer as an unknown one.
-        raise NotFound("No such plan") from None
+    return resource_id(value, field, "plan")
 
 
 def check_version(row: Any, expected: int) -> None:
@@ -38,10 +32,7 @@ def check_version(row: Any, expected: int) -> None:
         raise StaleVersion(f"The plan is at version {row.version}, not {expected}")
 
 
-def require_expected_version(expected: int) -> int:
-    if expected <= 0:
-        raise InvalidArgument.field("expected_version", "is required (the ETag of the read)")
-    return expected
+require_expected_version = expected_version
 
 
 @contextmanager

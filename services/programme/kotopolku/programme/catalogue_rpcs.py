@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kotopolku.clients.domain import ClientDomainError, validate_language_code
 from kotopolku.common import pagination
 from kotopolku.common.audit import AuditEntry
-from kotopolku.common.errors import AlreadyExists, InvalidArgument, NotFound, StaleVersion
+from kotopolku.common.errors import AlreadyExists, NotFound, StaleVersion
 from kotopolku.common.identity import current_caller
+from kotopolku.common.requests import expected_version, resource_id
 from kotopolku.programme import access, convert, repository
 from kotopolku.programme.domain import ServiceType
 from kotopolku.programme.enums import from_proto
@@ -21,7 +22,6 @@ from kotopolku.programme.rpc_support import (
     RpcBase,
     fingerprint,
     idempotency_key,
-    require_id,
 )
 from kotopolku.programme.v1 import programme_pb2
 from kotopolku.programme.validation import (
@@ -59,11 +59,6 @@ def _stored_service(row: Any) -> dict[str, Any]:
     values["type"] = ServiceType(row.type)
     values["intake_dates"] = [date.fromisoformat(day) for day in row.intake_dates or []]
     return values
-
-
-def _require_version(expected: int) -> None:
-    if expected <= 0:
-        raise InvalidArgument.field("expected_version", "is required (the ETag of the read)")
 
 
 class CatalogueRpcs(RpcBase):
@@ -130,7 +125,7 @@ class CatalogueRpcs(RpcBase):
         caller = current_caller()
         municipality = access.catalogue_writer(caller)
         paths = list(request.update_mask.paths)
-        _require_version(request.expected_version)
+        expected_version(request.expected_version)
         values = provider_values(request.provider, paths)
         async with self._db.transaction() as connection:
             row = await repository.get_provider(
@@ -230,7 +225,7 @@ class CatalogueRpcs(RpcBase):
         self, request: programme_pb2.GetCatalogueServiceRequest, context: Context
     ) -> programme_pb2.CatalogueService:
         seen = access.viewer(current_caller())
-        service_id = require_id(request.service_id, "service_id")
+        service_id = resource_id(request.service_id, "service_id")
         async with self._db.transaction() as connection:
             row = await repository.get_service(connection, service_id)
         if row is None or not seen.may_see_service(row):
@@ -243,8 +238,8 @@ class CatalogueRpcs(RpcBase):
         caller = current_caller()
         municipality = access.catalogue_writer(caller)
         paths = list(request.update_mask.paths)
-        _require_version(request.expected_version)
-        service_id = require_id(request.service_id, "service_id")
+        expected_version(request.expected_version)
+        service_id = resource_id(request.service_id, "service_id")
         values, collector = service_values(request.service, paths)
         async with self._db.transaction() as connection:
             row = await repository.get_service(connection, service_id)

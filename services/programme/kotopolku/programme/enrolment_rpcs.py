@@ -12,13 +12,13 @@ from kotopolku.common import pagination
 from kotopolku.common.clock import as_utc
 from kotopolku.common.errors import (
     AlreadyExists,
-    InvalidArgument,
     InvalidState,
     NotFound,
     PermissionDenied,
     StaleVersion,
 )
 from kotopolku.common.identity import Caller, current_caller
+from kotopolku.common.requests import expected_version, resource_id
 from kotopolku.programme import access, convert, repository
 from kotopolku.programme.domain import (
     AttendanceMark,
@@ -45,7 +45,6 @@ from kotopolku.programme.rpc_support import (
     fingerprint,
     idempotency_key,
     invalid,
-    require_id,
 )
 from kotopolku.programme.v1 import programme_pb2
 from kotopolku.programme.validation import (
@@ -61,11 +60,6 @@ from kotopolku.programme.validation import (
 
 def _refused(error: EnrolmentRefused) -> InvalidState:
     return InvalidState(error.message, violations=invalid(error).violations)
-
-
-def _require_version(expected: int) -> None:
-    if expected <= 0:
-        raise InvalidArgument.field("expected_version", "is required (the ETag of the read)")
 
 
 class EnrolmentRpcs(RpcBase):
@@ -92,7 +86,7 @@ class EnrolmentRpcs(RpcBase):
     ) -> tuple[Any, Any]:
         """The enrolment and its service if the caller may see (or report on) them; otherwise
         the same answer as a missing one, and the refusal is audited."""
-        row = await repository.get_enrolment(connection, require_id(enrolment_id, "enrolment_id"))
+        row = await repository.get_enrolment(connection, resource_id(enrolment_id, "enrolment_id"))
         service = (
             await repository.get_service(connection, row.programme_service_id)
             if row is not None
@@ -318,7 +312,7 @@ class EnrolmentRpcs(RpcBase):
     ) -> programme_pb2.Enrolment:
         caller = current_caller()
         seen = access.reporter(caller)
-        _require_version(request.expected_version)
+        expected_version(request.expected_version)
         async with self._db.transaction() as connection:
             row, _ = await self._visible(
                 connection, caller, seen, request.enrolment_id, "enrolment.interrupt", report=True
@@ -358,7 +352,7 @@ class EnrolmentRpcs(RpcBase):
     ) -> programme_pb2.Enrolment:
         caller = current_caller()
         seen = access.reporter(caller)
-        _require_version(request.expected_version)
+        expected_version(request.expected_version)
         async with self._db.transaction() as connection:
             row, service = await self._visible(
                 connection, caller, seen, request.enrolment_id, "enrolment.complete", report=True

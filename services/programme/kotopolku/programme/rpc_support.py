@@ -3,7 +3,6 @@ idempotent-create bookkeeping and audit entries."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -15,22 +14,12 @@ from kotopolku.clients.domain.model import finnish_time
 from kotopolku.common.audit import AuditEntry, AuditRecorder, Outcome
 from kotopolku.common.clock import Clock, as_utc
 from kotopolku.common.db import Database
-from kotopolku.common.errors import InvalidArgument, NotFound
+from kotopolku.common.errors import InvalidArgument
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
 from kotopolku.common.identity import Caller
 from kotopolku.programme.domain import ProgrammeDomainError
 
 Context = grpc.aio.ServicerContext[Any, Any]
-
-
-def require_id(value: str, field: str) -> str:
-    """A UUID this service issued; anything else answers like an unknown id."""
-    if not value:
-        raise InvalidArgument.field(field, "is required")
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise NotFound("No such resource") from None
 
 
 def invalid(error: ProgrammeDomainError) -> InvalidArgument:
