@@ -76,6 +76,26 @@ USERS: dict[str, tuple[str, str, dict[str, str]]] = {
         {"hetu": "070805A943N"},
     ),
     "platform.admin": ("cff22170-d96f-5284-b611-c6c6444fb8d1", "admin", {}),
+    "interpreter.tulkki": (
+        "95fc9625-20dd-50a3-83ce-948fd2e64033",
+        "interpreter",
+        {"municipality": "091", "organisation": "tulkkaus"},
+    ),
+    "helsinki.archivist": (
+        "f2fd35cc-3563-5c7a-8622-43f358ab426c",
+        "archivist",
+        {"municipality": "091"},
+    ),
+    "vantaa.officer": (
+        "c22b4fb0-54db-5026-a63c-9947a5c69ca7",
+        "municipal-officer",
+        {"municipality": "092"},
+    ),
+    "vantaakerava.worker": (
+        "26c29dbc-2ac7-5dfc-acb0-409115d2dea7",
+        "welfare-area-worker",
+        {"welfare_area": "vantaa-kerava"},
+    ),
 }
 
 # client id -> (secret, fixed service-account user id, realm role, expected claims)
@@ -414,6 +434,8 @@ def test_realm_settings(admin: KeycloakAdmin) -> None:
         "manager",
         "auditor",
         "admin",
+        "interpreter",
+        "archivist",
     } <= roles
 
 

@@ -45,6 +45,10 @@ class Role:
     MANAGER: Final = "manager"
     AUDITOR: Final = "auditor"
     ADMIN: Final = "admin"
+    # An interpreting service's interpreter (tulkki): own bookings only.
+    INTERPRETER: Final = "interpreter"
+    # The municipality's archivist (arkistonhoitaja): retention, packages, disposal.
+    ARCHIVIST: Final = "archivist"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,8 @@ KNOWN_ROLES: Final = frozenset(
         Role.MANAGER,
         Role.AUDITOR,
         Role.ADMIN,
+        Role.INTERPRETER,
+        Role.ARCHIVIST,
     }
 )
 
@@ -37,6 +39,8 @@ PURPOSES: Final = frozenset(
         "service-provision",
         "management",
         "administration",
+        "interpretation",
+        "archiving",
     }
 )
 _DEFAULT_PURPOSE_BY_ROLE: Final = (
@@ -49,6 +53,8 @@ _DEFAULT_PURPOSE_BY_ROLE: Final = (
     (Role.MANAGER, "management"),
     (Role.CLIENT, "self-service"),
     (Role.ADMIN, "administration"),
+    (Role.INTERPRETER, "interpretation"),
+    (Role.ARCHIVIST, "archiving"),
 )
 
 
