@@ -736,6 +736,15 @@ class PlansServicer(plans_pb2_grpc.PlansServiceServicer):
             )
             with domain_rules():
                 content.check_reportable(PlanStatus(row.status))
+            outcome_summary = summary or service.outcome_summary
+            if (service.status, service.completion_date, service.outcome_summary) == (
+                status,
+                completion,
+                outcome_summary,
+            ):
+                # A repeat (delivery is at-least-once): nothing changes, not even the version,
+                # so an officer's If-Match read before the repeat stays valid.
+                return convert.service_message(service)
             await self._update(connection, row, {})
             await repository.update_service(
                 connection,
@@ -743,7 +752,7 @@ class PlansServicer(plans_pb2_grpc.PlansServiceServicer):
                 {
                     "status": status,
                     "completion_date": completion,
-                    "outcome_summary": summary or service.outcome_summary,
+                    "outcome_summary": outcome_summary,
                 },
             )
             await self._audit.record(
