@@ -10,6 +10,7 @@ from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.plans.directory import ClientDirectory, ProgrammeCatalogue
+from kotopolku.plans.overdue_gauge import OverdueReviewsGauge
 from kotopolku.plans.servicer import PlansServicer
 from kotopolku.plans.tables import audit_outbox, idempotency_keys
 from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
@@ -37,6 +38,7 @@ def build(runtime: Runtime) -> Sequence[Registration]:
         ClientDirectory(runtime.user_channel(settings.clients_address)),
         ProgrammeCatalogue(runtime.user_channel(settings.programme_address)),
     )
+    runtime.background.append(OverdueReviewsGauge(runtime.database, runtime.clock).job())
     return [
         Registration(
             plans_pb2_grpc.add_PlansServiceServicer_to_server,
