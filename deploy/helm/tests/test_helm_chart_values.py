@@ -101,8 +101,8 @@ def test_typo_rejection_comes_from_the_schema(tmp_path: Path) -> None:
 def test_good_image_overrides_are_accepted(sets: tuple[str, ...]) -> None:
     docs = helmchart.render((), sets)
     images = {
-        helmchart.component(d): d["spec"]["template"]["spec"]["containers"][0]["image"]
-        for d in helmchart.of_kind(docs, "Deployment")
+        name: d["spec"]["template"]["spec"]["containers"][0]["image"]
+        for name, d in helmchart.service_objects(docs, "Deployment").items()
     }
     if "image.tag=1234567" in sets:
         assert all(i.endswith(":1234567") for i in images.values())
@@ -118,8 +118,8 @@ def test_service_tag_does_not_inherit_global_digest() -> None:
         (), ("image.digest=sha256:" + "b" * 64, "services.audit.image.tag=other")
     )
     images = {
-        helmchart.component(d): d["spec"]["template"]["spec"]["containers"][0]["image"]
-        for d in helmchart.of_kind(docs, "Deployment")
+        name: d["spec"]["template"]["spec"]["containers"][0]["image"]
+        for name, d in helmchart.service_objects(docs, "Deployment").items()
     }
     assert images["audit"].endswith(":other")
     assert images["clients"].endswith("@sha256:" + "b" * 64)
@@ -142,5 +142,5 @@ def test_disabled_service_renders_nothing(tmp_path: Path) -> None:
         d["metadata"].get("labels", {}).get("app.kubernetes.io/component", "") for d in docs
     ]
     assert not [c for c in components if c.startswith("audit")]
-    (cm,) = helmchart.of_kind(docs, "ConfigMap")
+    cm = helmchart.env_configmap(docs)
     assert "KOTOPOLKU_AUDIT_ADDRESS" not in cm["data"]

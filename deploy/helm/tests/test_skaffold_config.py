@@ -65,7 +65,6 @@ def test_what_skaffold_passes_is_accepted_by_the_chart():
             }[re.search(r"IMAGE_(REPO|TAG|DIGEST)_", template).group(1)]
             sets.append(f"{key}={value}")
         docs = helmchart.render(helmchart.VALUE_SETS["dev"], tuple(sets))
-        for dep in helmchart.of_kind(docs, "Deployment"):
-            name = helmchart.component(dep)
+        for name, dep in helmchart.service_objects(docs, "Deployment").items():
             expected = f"localhost:5000/kotopolku-{name}:4f2a9c1" + (f"@{digest}" if digest else "")
             assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == expected
