@@ -38,7 +38,42 @@ REJECTED = {
     ),
     "bad service name": ({"services": {"Bad_Name": {"port": 50060}}}, "Bad_Name"),
     "unknown ingress key": ({"ingress": {"enable": True}}, "enable"),
+    "typo in the keycloak block": ({"keycloak": {"enable": True}}, "enable"),
+    "keycloak url with credentials": ({"keycloak": {"url": "https://a:b@kc"}}, "keycloak/url"),
+    "unknown keycloak database vendor": (
+        {"keycloak": {"database": {"vendor": "mysql"}}},
+        "vendor",
+    ),
+    "a service named like a platform component": (
+        {"services": {"keycloak": {"port": 50070}}},
+        "keycloak",
+    ),
+    "egress rule without ports": (
+        {"networkPolicy": {"egress": {"database": {"to": [], "ports": []}}}},
+        "ports",
+    ),
+    "external secret key without {service}": (
+        {"externalSecrets": {"database": {"remoteKey": "kotopolku/db", "property": "url"}}},
+        "remoteKey",
+    ),
+    "unpinned keycloak image": ({"keycloak": {"image": {"tag": "latest"}}}, "tag"),
+    "missing monitoring thresholds": (
+        {"monitoring": {"prometheusRule": {"thresholds": None}}},
+        "thresholds",
+    ),
     # guards in the templates (cross-field rules)
+    "drain time overridden in env": (
+        {"services": {"audit": {"env": {"KOTOPOLKU_SHUTDOWN_GRACE_SECONDS": "60"}}}},
+        "lifecycle.drainSeconds",
+    ),
+    "in-chart postgresql in production": (
+        {"environment": "production", "postgresql": {"enabled": True}},
+        "dev profile only",
+    ),
+    "keycloak on postgres without a database secret": (
+        {"keycloak": {"enabled": True, "database": {"vendor": "postgres", "host": "db:5432"}}},
+        "keycloak.database.existingSecret",
+    ),
     "grace period not above drain + preStop": (
         {
             "default": {
