@@ -59,7 +59,7 @@ def _unknown_fields(given: Any, known: Any, path: str = "") -> list[str]:
     if isinstance(given, list) and isinstance(known, list):
         return [
             u
-            for i, (g, k) in enumerate(zip(given, known))
+            for i, (g, k) in enumerate(zip(given, known, strict=False))
             for u in _unknown_fields(g, k, f"{path}[{i}]")
         ]
     return []

@@ -209,53 +209,7 @@ def test_service_monitors_scrape_every_component(docs, services, value_set) -> N
         } in endpoint["relabelings"]
 
 
-PROMTOOL_TESTS = """
-rule_files: [rules.yaml]
-evaluation_interval: 1m
-tests:
-  - interval: 1m
-    input_series:
-      - series: 'kotopolku_audit_outbox_oldest_age_seconds{namespace="kotopolku",job="kotopolku-clients",component="clients"}'
-        values: '0 30 400 460 520 580 640 700 760 820'
-      - series: 'up{namespace="kotopolku",job="kotopolku-audit",component="audit"}'
-        values: '1 0 0 0 0 0 0 0'
-      - series: 'up{namespace="kotopolku",job="kotopolku-clients",component="clients",pod="a"}'
-        values: '1 0 0 0 0 0 0 0'
-      - series: 'up{namespace="kotopolku",job="kotopolku-clients",component="clients",pod="b"}'
-        values: '1 1 1 1 1 1 1 1'
-      - series: 'kotopolku_caller_assertion_rejected_total{namespace="kotopolku",job="kotopolku-plans",component="plans",reason="invalid"}'
-        values: '0+30x20'
-      - series: 'kotopolku_caller_assertion_rejected_total{namespace="kotopolku",job="kotopolku-audit",component="audit",reason="missing"}'
-        values: '0+30x20'
-    alert_rule_test:
-      - eval_time: 3m
-        alertname: KotopolkuAuditDeliveryLagging
-        exp_alerts: []
-      - eval_time: 8m
-        alertname: KotopolkuAuditDeliveryLagging
-        exp_alerts:
-          - exp_labels: {severity: critical, namespace: kotopolku, component: clients}
-            exp_annotations:
-              summary: Audit events of clients have waited 12m 40s
-              description: They are safe in the service's outbox but not yet in the tamper-evident audit log.
-              runbook_url: RUNBOOK#kotopolkuauditdeliverylagging
-      - eval_time: 5m
-        alertname: KotopolkuServiceDown
-        exp_alerts:
-          - exp_labels: {severity: critical, namespace: kotopolku, component: audit}
-            exp_annotations:
-              summary: No audit pod answers Prometheus
-              description: Every scrape target of audit in kotopolku has been down for 3 minutes.
-              runbook_url: RUNBOOK#kotopolkuservicedown
-      - eval_time: 12m
-        alertname: KotopolkuCallerAssertionsRejected
-        exp_alerts:
-          - exp_labels: {severity: critical, namespace: kotopolku, component: plans}
-            exp_annotations:
-              summary: "plans refuses internal calls: caller assertions do not verify"
-              description: Usually the internal Ed25519 keys differ between pods (a half-done key rotation).
-              runbook_url: RUNBOOK#kotopolkucallerassertionsrejected
-"""
+PROMTOOL_TESTS = Path(__file__).with_name("alerts-test.yaml")
 
 
 def test_alerts_fire_on_synthetic_series(rules: list[dict], tmp_path: Path) -> None:
@@ -263,6 +217,6 @@ def test_alerts_fire_on_synthetic_series(rules: list[dict], tmp_path: Path) -> N
     base = helmchart.effective_values(helmchart.VALUE_SETS["prod"])["monitoring"]["prometheusRule"][
         "runbookBaseUrl"
     ]
-    (tmp_path / "tests.yaml").write_text(PROMTOOL_TESTS.replace("RUNBOOK", base))
+    (tmp_path / "tests.yaml").write_text(PROMTOOL_TESTS.read_text().replace("RUNBOOK", base))
     result = promtool.run("test", "rules", str(tmp_path / "tests.yaml"))
     assert result.returncode == 0, result.stdout + result.stderr

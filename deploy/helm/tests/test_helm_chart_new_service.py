@@ -8,7 +8,7 @@ import helmchart
 import k8s_schema
 import pytest
 import yaml
-from helmchart import by_component, env_of, of_kind
+from helmchart import by_component, env_of
 
 NEW_SERVICE = {
     "services": {
