@@ -103,7 +103,10 @@ if groups:
     yaml.safe_dump({"groups": groups}, open(sys.argv[2], "w"))
 PY
   if [ -f "$work/rules-$(basename "$file")" ]; then
-    "$PROMTOOL" check rules "$work/rules-$(basename "$file")" | tail -n 1 | sed "s|^|$(basename "$file"): |"
+    if ! "$PROMTOOL" check rules "$work/rules-$(basename "$file")" >"$work/promtool.log" 2>&1; then
+      cat "$work/promtool.log" >&2; echo "chart-check: promtool rejects the rules of $(basename "$file")" >&2; exit 1
+    fi
+    echo "$(basename "$file"):$(grep -o ' [0-9]* rules found' "$work/promtool.log")"
   fi
 done
 
