@@ -244,3 +244,15 @@ def test_a_secret_in_values_cannot_reach_the_output(base, tmp_path):
         result = helmchart.helm_template_raw((*helmchart.VALUE_SETS[base], path))
         assert result.returncode != 0, values
         assert canary not in result.stdout
+
+
+def test_keycloak_is_exposed_only_on_its_http_port(docs, value_set):
+    values = helmchart.effective_values(value_set)
+    ingresses = [i for i in of_kind(docs, "Ingress") if helmchart.component(i) == "keycloak"]
+    wanted = values["keycloak"]["enabled"] and values["keycloak"]["ingress"]["enabled"]
+    assert len(ingresses) == (1 if wanted else 0)
+    for ingress in ingresses:
+        (rule,) = ingress["spec"]["rules"]
+        assert rule["host"] == values["keycloak"]["ingress"]["host"]
+        for path in rule["http"]["paths"]:
+            assert path["backend"]["service"]["port"] == {"name": "http"}
