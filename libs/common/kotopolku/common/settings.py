@@ -41,6 +41,8 @@ class ServiceSettings(CommonSettings):
     # How often the outbox relay looks for undelivered audit events when not woken earlier.
     outbox_poll_seconds: float = Field(1.0, gt=0)
     outbox_batch_size: int = Field(200, ge=1, le=5000)
+    # The image build (tag) this process runs, reported by the status API; set by the chart.
+    build_version: str = ""
     # Database connection pool (PostgreSQL).
     db_pool_size: int = Field(10, ge=1)
     db_max_overflow: int = Field(10, ge=0)
