@@ -42,13 +42,61 @@ _SAME_WRITTEN_LANGUAGE = {"prs": "fa", "pes": "fa", "fas": "fa", "per": "fa"}
 # language first (Government decree on the linguistic status of municipalities 2023–2032).
 # Every other municipality is Finnish-speaking.
 _SWEDISH_MAJORITY_BILINGUAL = frozenset(
-    "149 287 288 322 440 445 475 499 545 598 599 710 893 946".split()
+    [
+        "149",
+        "287",
+        "288",
+        "322",
+        "440",
+        "445",
+        "475",
+        "499",
+        "545",
+        "598",
+        "599",
+        "710",
+        "893",
+        "946",
+    ]
 )
 _FINNISH_MAJORITY_BILINGUAL = frozenset(
-    "049 078 091 092 231 235 257 272 407 434 638 753 853 905".split()
+    [
+        "049",
+        "078",
+        "091",
+        "092",
+        "231",
+        "235",
+        "257",
+        "272",
+        "407",
+        "434",
+        "638",
+        "753",
+        "853",
+        "905",
+    ]
 )
 _SWEDISH_ONLY = frozenset(
-    "035 043 060 062 065 076 170 280 295 318 417 438 478 736 766 771 941".split()
+    [
+        "035",
+        "043",
+        "060",
+        "062",
+        "065",
+        "076",
+        "170",
+        "280",
+        "295",
+        "318",
+        "417",
+        "438",
+        "478",
+        "736",
+        "766",
+        "771",
+        "941",
+    ]
 )
 
 

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("display_name", sa.String(200), nullable=False),
         # Sequence number of the latest message read; 0 when none.
         sa.Column("last_read_sequence", sa.Integer, nullable=False),
+        sa.Column("last_read_message_id", sa.String(36)),
         sa.Column("last_read_at", UtcDateTime),
     )
     op.create_index(
