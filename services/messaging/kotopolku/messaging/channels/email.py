@@ -29,11 +29,12 @@ def build_email(message: OutgoingMessage, to: str, sender: str) -> EmailMessage:
     mail["Subject"] = content.subject
     mail["Date"] = email.utils.formatdate(localtime=False)
     mail["Message-ID"] = message_id(message.idempotency_key, sender)
-    mail["Content-Language"] = content.language
     # Tells autoresponders not to answer (RFC 3834).
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(content.body_text)
     mail.add_alternative(content.body_html, subtype="html")
+    # After the parts: set_content() drops Content-* headers set before it.
+    mail["Content-Language"] = content.language
     return mail
 
 
