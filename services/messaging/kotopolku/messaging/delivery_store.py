@@ -167,7 +167,7 @@ async def claim_due(
             deliveries.c.idempotency_key,
         )
         .where(due)
-        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.notification_id, deliveries.c.channel)
         .limit(limit)
     )
     if not sqlite:

@@ -32,13 +32,16 @@ async def test_a_reminder_reaches_every_channel_in_the_clients_language(svc: Mes
     assert '<html lang="ar" dir="rtl">' in mail[0]["html"]
     assert "Kamppi" in mail[0]["text"]
     sms = (await svc.sms("+358401234567"))["delivered"]
-    assert len(sms) == 1 and sms[0]["text"].startswith("تذكير")
+    assert len(sms) == 1
+    assert sms[0]["text"].startswith("تذكير")
     suomifi = (await svc.suomifi())["delivered"]
-    assert len(suomifi) == 1 and suomifi[0]["service_id"] == "kotopolku-dev"
+    assert len(suomifi) == 1
+    assert suomifi[0]["service_id"] == "kotopolku-dev"
 
     found = await svc.get(sent.id)
     assert found.status == pb.NOTIFICATION_STATUS_SENT
-    assert found.language == "ar" and found.direction == pb.TEXT_DIRECTION_RTL
+    assert found.language == "ar"
+    assert found.direction == pb.TEXT_DIRECTION_RTL
     assert all(d.status == pb.DELIVERY_STATUS_SENT and d.attempts == 1 for d in found.deliveries)
     email = next(d for d in found.deliveries if d.channel == pb.CHANNEL_EMAIL)
     assert mail[0]["message_id"] == f"<{email.idempotency_key}@hel.example.fi>"
@@ -145,7 +148,8 @@ async def test_failures_are_retried_with_backoff_then_given_up(
         sent = await broken.send(client_id, channels=[pb.CHANNEL_EMAIL])
         assert await broken.worker.run_once() == 1
         first = (await broken.get(sent.id)).deliveries[0]
-        assert first.status == pb.DELIVERY_STATUS_RETRYING and first.attempts == 1
+        assert first.status == pb.DELIVERY_STATUS_RETRYING
+        assert first.attempts == 1
         assert first.last_error.startswith("smtp ")
         assert first.next_attempt_at.ToDatetime() > utcnow().replace(tzinfo=None)
         assert await broken.worker.run_once() == 0  # not due yet
