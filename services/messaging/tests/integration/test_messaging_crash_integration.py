@@ -69,8 +69,8 @@ async def _kill_when_held(svc: Messaging, worker: subprocess.Popen[bytes], chann
     await svc.http.post("/control/release", params={"channel": channel})
 
 
-async def _wait_sent(svc: Messaging, notification_id: str, timeout: float = 30) -> pb.Notification:
-    deadline = time.monotonic() + timeout
+async def _wait_sent(svc: Messaging, notification_id: str, within: float = 30) -> pb.Notification:
+    deadline = time.monotonic() + within
     while True:
         found = await svc.get(notification_id)
         if found.status == pb.NOTIFICATION_STATUS_SENT or time.monotonic() > deadline:
