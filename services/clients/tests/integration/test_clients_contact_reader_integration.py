@@ -84,7 +84,7 @@ async def test_messaging_reads_contact_details_only_and_the_read_is_audited(
     found = await stub.GetClient(
         clients_pb2.GetClientRequest(client_id=created.id), metadata=_as_service(keys, "messaging")
     )
-    assert (found.contact.email, found.contact.phone) == ("amina@example.fi", "0401234567")
+    assert (found.contact.email, found.contact.phone) == ("amina@example.fi", "+358401234567")
     assert list(found.languages) == ["so", "fi"]
     assert found.municipality_code == "091"
     assert found.henkilotunnus == "010190-999W"

@@ -74,7 +74,8 @@ async def test_a_municipalitys_own_template_wins_for_its_messages(svc: Messaging
         metadata=svc.md(OFFICER),
     )
     assert rendered.subject == "Tapaaminen 1.4."
-    assert "&lt;script&gt;" in rendered.body_html and "<script>" not in rendered.body_html
+    assert "&lt;script&gt;" in rendered.body_html
+    assert "<script>" not in rendered.body_html
     assert '<html lang="fi" dir="ltr">' in rendered.body_html
     # Tampere still gets the default.
     tampere = await svc.stub.GetTemplate(
