@@ -39,7 +39,8 @@ def build_email(message: OutgoingMessage, to: str, sender: str) -> EmailMessage:
 
 
 def message_id(idempotency_key: str, sender: str) -> str:
-    domain = email.utils.parseaddr(sender)[1].rpartition("@")[2] or "kotopolku.invalid"
+    address = email.utils.parseaddr(sender)[1]
+    domain = address.rpartition("@")[2] if "@" in address else "kotopolku.invalid"
     return f"<{idempotency_key}@{domain}>"
 
 
