@@ -17,6 +17,7 @@ from kotopolku.gateway.routers import (
     audit,
     clients,
     health,
+    messaging,
     plans,
     programme,
     referrals,
@@ -84,6 +85,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         assessment.router,
         plans.router,
         programme.router,
+        messaging.router,
         audit.router,
         health.router,
     ):
