@@ -124,9 +124,7 @@ def test_a_campaign_honours_an_opt_out(officer: Api, sinks: httpx.Client) -> Non
     assert (sent.json()["queued_count"], sent.json()["skipped_count"]) == (1, 1)
 
     path = f"/v1/campaigns/{draft.json()['id']}/notifications"
-    recipients = _wait(
-        officer, path, lambda page: all(n["status"] in FINAL for n in page["items"])
-    )
+    recipients = _wait(officer, path, lambda page: all(n["status"] in FINAL for n in page["items"]))
     status = {n["client_id"]: n["status"] for n in recipients["items"]}
     assert status == {reached["id"]: "sent", refused["id"]: "skipped"}
     assert len(_mail(sinks, reached_address)) == 1

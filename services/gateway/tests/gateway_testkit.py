@@ -46,10 +46,10 @@ from kotopolku.common.settings import ServiceSettings
 from kotopolku.common.testing import TestKeys
 from kotopolku.gateway.app import create_app
 from kotopolku.gateway.settings import GatewaySettings
-from kotopolku.plans.service import DEFINITION as PLANS_DEFINITION
-from kotopolku.plans.service import PlansSettings
 from kotopolku.messaging.service import DEFINITION as MESSAGING_DEFINITION
 from kotopolku.messaging.service import MessagingSettings
+from kotopolku.plans.service import DEFINITION as PLANS_DEFINITION
+from kotopolku.plans.service import PlansSettings
 from kotopolku.programme.service import DEFINITION as PROGRAMME_DEFINITION
 from kotopolku.programme.service import ProgrammeSettings
 
