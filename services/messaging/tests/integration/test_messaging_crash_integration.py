@@ -14,9 +14,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from messaging_testkit import Messaging, channel_settings
 
 from kotopolku.messaging.v1 import messaging_pb2 as pb
@@ -42,14 +44,27 @@ def _worker_env(svc: Messaging) -> dict[str, str]:
     return env
 
 
-def _start_worker(svc: Messaging, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as output:
-        return subprocess.Popen(
-            [sys.executable, "-m", "kotopolku.messaging", "worker"],
-            env=_worker_env(svc),
-            stdout=subprocess.DEVNULL,
-            stderr=output,
-        )
+@pytest.fixture
+def start_worker(svc: Messaging, tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+    """Starts worker processes (output in the test's tmp dir); none outlives the test."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        with (tmp_path / "worker.log").open("ab") as output:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "kotopolku.messaging", "worker"],
+                env=_worker_env(svc),
+                stdout=subprocess.DEVNULL,
+                stderr=output,
+            )
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(10)
 
 
 async def _hold(svc: Messaging, channel: str) -> None:
@@ -83,16 +98,15 @@ def _by_channel(found: pb.Notification) -> dict[int, Any]:
 
 
 async def test_killed_mid_send_the_recipient_gets_each_message_once(
-    svc: Messaging, tmp_path: Path
+    svc: Messaging, start_worker: Callable[[], subprocess.Popen[bytes]]
 ) -> None:
-    log = tmp_path / "worker.log"
     client_id = await svc.new_client(("so",))
     address = await svc.email_of(client_id)
     sent = await svc.send(client_id, channels=[pb.CHANNEL_EMAIL, pb.CHANNEL_SMS])
 
     # 1. The worker hands the e-mail to the SMTP server and dies before hearing "250".
     await _hold(svc, "smtp")
-    first = _start_worker(svc, log)
+    first = start_worker()
     await _kill_when_held(svc, first, "smtp")
     state = _by_channel(await svc.get(sent.id))
     assert state[pb.CHANNEL_EMAIL].status == pb.DELIVERY_STATUS_SENDING
@@ -101,17 +115,15 @@ async def test_killed_mid_send_the_recipient_gets_each_message_once(
     #    e-mail goes again with the same Message-ID; the SMS gateway gets the SMS and this
     #    worker dies too, before it hears the gateway's answer.
     await _hold(svc, "sms")
-    second = _start_worker(svc, log)
+    second = start_worker()
     await _kill_when_held(svc, second, "sms")
 
     # 3. A third worker asks the gateway about the SMS by its idempotency key instead of
     #    sending it again.
-    third = _start_worker(svc, log)
-    try:
-        found = await _wait_sent(svc, sent.id)
-    finally:
-        third.send_signal(signal.SIGTERM)
-        await asyncio.to_thread(third.wait, 10)
+    third = start_worker()
+    found = await _wait_sent(svc, sent.id)
+    third.send_signal(signal.SIGTERM)
+    await asyncio.to_thread(third.wait, 10)
     assert found.status == pb.NOTIFICATION_STATUS_SENT, found
     state = _by_channel(found)
     assert state[pb.CHANNEL_EMAIL].status == pb.DELIVERY_STATUS_SENT
