@@ -78,6 +78,19 @@ def main() -> int:
             for i, row in enumerate(HELSINKI)
         ]
         created += [_client(api, tampere, row, {}) for row in TAMPERE]
+        if created[0]:
+            # A message thread the client reads and answers in self-service (/v1/me/threads).
+            api.post(
+                f"/v1/clients/{created[0]['id']}/threads",
+                json={
+                    "subject": "Kotoutumiskoulutuksen aloitus",
+                    "body": "Hei Amina! Kotoutumiskoulutus alkaa maanantaina klo 9 Opistotiellä.",
+                },
+                headers={
+                    "Authorization": f"Bearer {helsinki}",
+                    "Idempotency-Key": "demo-thread-amina",
+                },
+            ).raise_for_status()
         referrer = service_token("referrer-migri", "referrer-migri-secret")
         api.post(
             "/v1/referrals",
@@ -91,7 +104,7 @@ def main() -> int:
             },
             headers={"Authorization": f"Bearer {referrer}", "Idempotency-Key": "demo-referral-1"},
         ).raise_for_status()
-    print(f"demo data: {sum(1 for c in created if c)} clients, 1 referral (idempotent)")
+    print(f"demo data: {sum(1 for c in created if c)} clients, 1 referral, 1 thread (idempotent)")
     return 0
 
 

@@ -46,6 +46,8 @@ from kotopolku.common.settings import ServiceSettings
 from kotopolku.common.testing import TestKeys
 from kotopolku.gateway.app import create_app
 from kotopolku.gateway.settings import GatewaySettings
+from kotopolku.messaging.service import DEFINITION as MESSAGING_DEFINITION
+from kotopolku.messaging.service import MessagingSettings
 from kotopolku.plans.service import DEFINITION as PLANS_DEFINITION
 from kotopolku.plans.service import PlansSettings
 from kotopolku.programme.service import DEFINITION as PROGRAMME_DEFINITION
@@ -386,6 +388,7 @@ EXTRA_BACKENDS = (
     Backend("assessment", ASSESSMENT_DEFINITION, AssessmentSettings),
     Backend("plans", PLANS_DEFINITION, PlansSettings),
     Backend("programme", PROGRAMME_DEFINITION, ProgrammeSettings),
+    Backend("messaging", MESSAGING_DEFINITION, MessagingSettings),
 )
 
 

@@ -18,6 +18,7 @@ from kotopolku.gateway.routers import (
     audit,
     clients,
     health,
+    messaging,
     plans,
     programme,
     referrals,
@@ -85,6 +86,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         assessment.router,
         plans.router,
         programme.router,
+        messaging.router,
         audit.router,
         health.router,
     ):
