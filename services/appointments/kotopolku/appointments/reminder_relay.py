@@ -6,8 +6,8 @@ answered: at-least-once. A repeated send carries the reminder's idempotency key,
 service schedules it once (and answers with the same notification); a repeated cancel changes
 nothing.
 
-Rows of one appointment are delivered in order (only the oldest row of each appointment is ever
-due): a reminder's send always reaches the messaging service before its cancel, so the cancel
+Rows of one appointment are delivered in order (a row waits while an earlier row of its
+appointment waits for a retry): a reminder's send always reaches the messaging service before its cancel, so the cancel
 knows the notification to withdraw, even if the send's answer was lost in a crash (the send is
 simply made again). A transient failure is retried with exponential backoff (capped) and keeps
 its place without blocking other appointments; a refusal (e.g. no template in the language) marks
@@ -127,12 +127,15 @@ class ReminderRelay:
     async def _due(self, now: datetime) -> list[Any]:
         table = reminder_outbox
         earlier = table.alias("earlier")
-        head_of_its_appointment = ~sa.exists().where(
-            earlier.c.appointment_id == table.c.appointment_id, earlier.c.seq < table.c.seq
+        nothing_earlier_waits = ~sa.exists().where(
+            earlier.c.appointment_id == table.c.appointment_id,
+            earlier.c.seq < table.c.seq,
+            earlier.c.next_attempt_at > now,
         )
         query = (
             sa.select(
                 table.c.seq,
+                table.c.appointment_id,
                 table.c.operation,
                 table.c.attempts,
                 reminders.c.id.label("reminder_id"),
@@ -146,7 +149,7 @@ class ReminderRelay:
             )
             .join(reminders, reminders.c.id == table.c.reminder_id)
             .join(appointments, appointments.c.id == table.c.appointment_id)
-            .where(table.c.next_attempt_at <= now, head_of_its_appointment)
+            .where(table.c.next_attempt_at <= now, nothing_earlier_waits)
             .order_by(table.c.seq)
             .limit(self._batch_size)
         )
@@ -157,16 +160,22 @@ class ReminderRelay:
         """One round over the due rows; returns how many were delivered (or settled)."""
         rows = await self._due(self._clock())
         done = 0
+        # An appointment whose row failed keeps its later rows for the retry, in order.
+        held: set[str] = set()
         for row in rows:
+            if row.appointment_id in held:
+                continue
             try:
                 if row.operation == "send":
                     await self._send(row)
                 else:
                     await self._cancel(row)
             except ReminderDeliveryFailed as error:
+                held.add(row.appointment_id)
                 await self._postpone(row, error.reason)
                 continue
             except Exception as error:
+                held.add(row.appointment_id)
                 await self._postpone(row, type(error).__name__)
                 continue
             done += 1
