@@ -6,10 +6,10 @@ answered: at-least-once. A repeated send carries the reminder's idempotency key,
 service schedules it once (and answers with the same notification); a repeated cancel changes
 nothing.
 
-Rows of one appointment are delivered in order (a row waits while an earlier row of its
-appointment waits for a retry): a reminder's send always reaches the messaging service before its cancel, so the cancel
-knows the notification to withdraw, even if the send's answer was lost in a crash (the send is
-simply made again). A transient failure is retried with exponential backoff (capped) and keeps
+Rows of one appointment are delivered in order (a row waits while an earlier row of its appointment
+waits for a retry): a reminder's send always reaches the messaging service before its cancel, so the
+cancel knows the notification to withdraw, even if the send's answer was lost in a crash (the send
+is simply made again). A transient failure is retried with exponential backoff (capped) and keeps
 its place without blocking other appointments; a refusal (e.g. no template in the language) marks
 the reminder FAILED, visible on the appointment, and is not retried.
 

@@ -8,6 +8,7 @@ import uuid
 
 import grpc
 from appointments_testkit import (
+    AUDITOR,
     CLIENT_USER,
     COLLEAGUE,
     HETU,
@@ -18,7 +19,6 @@ from appointments_testkit import (
     OTHER_WELFARE,
     THE_CLIENT,
     WELFARE,
-    AUDITOR,
     System,
     appointment,
     gather,

@@ -145,7 +145,8 @@ async def test_export_and_feed_parse_as_icalendar(system: System) -> None:
     seen = await system.stub.GetCalendarFeed(
         pb.GetCalendarFeedRequest(), metadata=system.md(WELFARE)
     )
-    assert seen.token == "" and seen.HasField("last_read_at")
+    assert seen.token == ""
+    assert seen.HasField("last_read_at")
     events_logged = await system.audit_events()
     assert any(
         e.action == "appointment.export" and e.actor_subject == WELFARE.subject
