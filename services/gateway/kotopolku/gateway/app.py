@@ -13,6 +13,7 @@ from kotopolku.gateway.guard import UnexpectedErrorGuard
 from kotopolku.gateway.metrics import MetricsMiddleware
 from kotopolku.gateway.problems import install_handlers
 from kotopolku.gateway.routers import (
+    appointments,
     assessment,
     audit,
     clients,
@@ -84,13 +85,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         assessment.router,
         plans.router,
         programme.router,
+        appointments.router,
         audit.router,
         health.router,
     ):
         app.include_router(router)
     app.add_middleware(UnexpectedErrorGuard)
     app.add_middleware(MetricsMiddleware)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    # Feed URLs carry a secret: no span may record them.
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="healthz,readyz,metrics,calendar-feeds/[^/]+[.]ics"
+    )
 
     original_openapi = app.openapi
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import grpc
 import httpx
 
+from kotopolku.appointments.v1 import appointments_pb2_grpc
 from kotopolku.assessment.v1 import assessment_pb2_grpc
 from kotopolku.audit.v1 import audit_pb2_grpc
 from kotopolku.clients.v1 import clients_pb2_grpc
@@ -80,6 +81,7 @@ class GatewayState:
     assessment: assessment_pb2_grpc.AssessmentServiceAsyncStub
     plans: plans_pb2_grpc.PlansServiceAsyncStub
     programme: programme_pb2_grpc.ProgrammeServiceAsyncStub
+    appointments: appointments_pb2_grpc.AppointmentsServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
@@ -110,6 +112,7 @@ class GatewayState:
             assessment=assessment_pb2_grpc.AssessmentServiceStub(channels["assessment"]),  # type: ignore[arg-type]
             plans=plans_pb2_grpc.PlansServiceStub(channels["plans"]),  # type: ignore[arg-type]
             programme=programme_pb2_grpc.ProgrammeServiceStub(channels["programme"]),  # type: ignore[arg-type]
+            appointments=appointments_pb2_grpc.AppointmentsServiceStub(channels["appointments"]),  # type: ignore[arg-type]
             channels=channels,
             http=http,
         )
