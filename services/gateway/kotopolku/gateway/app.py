@@ -18,6 +18,7 @@ from kotopolku.gateway.routers import (
     audit,
     clients,
     health,
+    interpretation,
     plans,
     programme,
     referrals,
@@ -86,6 +87,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         plans.router,
         programme.router,
         appointments.router,
+        interpretation.router,
         audit.router,
         health.router,
     ):
