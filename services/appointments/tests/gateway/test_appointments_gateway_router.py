@@ -243,9 +243,11 @@ async def test_icalendar_download_and_feed(api: tuple[httpx.AsyncClient, str]) -
     feed = await http.post("/v1/calendar-feeds")
     assert feed.status_code == 201
     url = feed.json()["url"]
-    assert url.startswith("http://test/v1/calendar-feeds/") and url.endswith(".ics")
+    assert url.startswith("http://test/v1/calendar-feeds/")
+    assert url.endswith(".ics")
     # Nothing in the URL names the person.
-    assert OFFICER.subject not in url and client_id not in url
+    assert OFFICER.subject not in url
+    assert client_id not in url
     # The feed is read without any caller: the secret authorises.
     read = await http.get(url, headers={"x-test-caller": "nobody"})
     assert read.status_code == 200, read.text
@@ -253,7 +255,8 @@ async def test_icalendar_download_and_feed(api: tuple[httpx.AsyncClient, str]) -
     parsed = list(Calendar.from_ical(read.content).events)
     assert str(parsed[0]["summary"]).startswith("Kotopolku:")
     status = await http.get("/v1/calendar-feeds/current")
-    assert status.json()["url"] is None and status.json()["last_read_at"]
+    assert status.json()["url"] is None
+    assert status.json()["last_read_at"]
     assert (await http.delete("/v1/calendar-feeds/current")).status_code == 204
     gone = await http.get(url)
     assert gone.status_code == 404

@@ -17,7 +17,9 @@ def test_officers_write_and_read_their_municipality() -> None:
     for role in (Role.MUNICIPAL_OFFICER, Role.EMPLOYMENT_OFFICER):
         assert access.writer(_caller(role)) == "091"
         seen = access.viewer(_caller(role))
-        assert seen.staff and seen.writer and seen.is_staff_of("091")
+        assert seen.staff
+        assert seen.writer
+        assert seen.is_staff_of("091")
         assert not seen.is_staff_of("837")
 
 
@@ -39,7 +41,8 @@ def test_staff_without_a_municipality_are_refused() -> None:
 )
 def test_participants_see_only_their_own_part(role: str) -> None:
     seen = access.viewer(_caller(role))
-    assert not seen.staff and not seen.client_user
+    assert not seen.staff
+    assert not seen.client_user
     assert not seen.is_staff_of("091")
     for check in (access.writer, access.staff):
         with pytest.raises(PermissionDenied):
@@ -48,7 +51,8 @@ def test_participants_see_only_their_own_part(role: str) -> None:
 
 def test_client_users() -> None:
     seen = access.viewer(_caller(Role.CLIENT, municipality=None, henkilotunnus="x"))
-    assert seen.client_user and not seen.staff
+    assert seen.client_user
+    assert not seen.staff
 
 
 @pytest.mark.parametrize(

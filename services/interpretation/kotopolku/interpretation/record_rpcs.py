@@ -146,13 +146,16 @@ class RecordRpcs(RpcBase):
         key, lang, kind, text, source = translation_values(request.translation)
         async with self._db.transaction() as connection:
             current = await repository.latest_translation(connection, municipality, key, lang)
+            # A text is of one kind in every language and revision.
+            siblings = await repository.latest_translations(connection, municipality, key)
+            known = TextKind(siblings[0].kind) if siblings else None
             collector = Collector()
             if kind is None:
-                kind = TextKind(current.kind) if current is not None else None
+                kind = known
                 if kind is None:
                     collector.fail("kind", "is required for a new text")
-            elif current is not None and kind.value != current.kind:
-                collector.fail("kind", "differs from the text's earlier revisions")
+            elif known is not None and kind is not known:
+                collector.fail("kind", "differs from the text's other revisions")
             source_text = None
             if source:
                 original = await repository.latest_translation(
