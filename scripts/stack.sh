@@ -18,8 +18,9 @@ export KC_PORT="${KC_PORT:-8080}" KC_MANAGEMENT_PORT="${KC_MANAGEMENT_PORT:-9000
 GATEWAY_PORT="${GATEWAY_PORT:-8000}"
 GRPC_PORT_BASE="${GRPC_PORT_BASE:-50050}"
 # Backend services and their port numbers (offsets); a new service is one more entry here.
-declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5)
-BACKENDS=(clients audit assessment plans programme)
+declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5
+  [appointments]=7 [messaging]=8 [interpretation]=9)
+BACKENDS=(clients audit assessment plans programme appointments interpretation)
 SERVICES=("${BACKENDS[@]}" gateway)
 
 port_of() { echo $((GRPC_PORT_BASE + PORT_OFFSET[$1])); }
@@ -86,7 +87,9 @@ up() {
     "KOTOPOLKU_LOG_LEVEL=${KOTOPOLKU_LOG_LEVEL:-INFO}"
   )
   local name upper
-  for name in "${BACKENDS[@]}"; do
+  # Every known service's address follows the port base, also of one not started here, so that
+  # no call ever reaches a default port of another stack on this machine.
+  for name in "${!PORT_OFFSET[@]}"; do
     upper=$(echo "$name" | tr '[:lower:]' '[:upper:]')
     common+=("KOTOPOLKU_${upper}_ADDRESS=127.0.0.1:$(port_of "$name")")
   done
