@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import time
 import uuid
 import wave
@@ -20,7 +21,14 @@ from icalendar import Calendar
 
 from e2e.conftest import Api, new_client
 
-DAY = (date.today() + timedelta(days=9)).isoformat()
+# A random slot, so that the suite can run again on the same system (the users are the same).
+_SLOT = random.SystemRandom()
+DAY = (date.today() + timedelta(days=_SLOT.randint(20, 330))).isoformat()
+HOUR = _SLOT.randint(8, 14)
+
+
+def _at(hour: int, minute: int = 0) -> str:
+    return f"{DAY}T{hour:02d}:{minute:02d}"
 
 
 def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -39,8 +47,8 @@ def _appointment(officer: Api, interpreter: Api, **overrides: Any) -> dict[str, 
         "title": "Alkukartoitus tulkin kanssa",
         "description": "Asiakas toivoo naistulkkia",
         "location": "Toinen linja 4, Helsinki",
-        "start": f"{DAY}T10:00",
-        "end": f"{DAY}T11:00",
+        "start": _at(HOUR),
+        "end": _at(HOUR + 1),
         "assignees": [
             {
                 "kind": "municipal-staff",
@@ -113,7 +121,7 @@ def test_an_appointment_with_an_interpreter_and_reminders(
     officer: Api, tampere_officer: Api, interpreter: Api, booked: dict[str, Any]
 ) -> None:
     appointment = booked["appointment"]
-    assert appointment["start"].startswith(f"{DAY}T10:00:00+0")
+    assert appointment["start"].startswith(f"{_at(HOUR)}:00+0")
     assert [r["lead_minutes"] for r in appointment["reminders"]] == [1440, 60]
     assert {r["state"] for r in appointment["reminders"]} <= {"pending", "scheduled"}
     booking = booked["ours"]
@@ -125,7 +133,7 @@ def test_an_appointment_with_an_interpreter_and_reminders(
     # The officer is busy then: a clash is a 409 naming the appointment.
     clash = officer.post(
         f"/v1/clients/{booked['client']['id']}/appointments",
-        json=_appointment(officer, interpreter, start=f"{DAY}T10:30", end=f"{DAY}T11:30"),
+        json=_appointment(officer, interpreter, start=_at(HOUR, 30), end=_at(HOUR + 1, 30)),
     )
     assert clash.status_code == 409, clash.text
     assert clash.headers["content-type"].startswith("application/problem+json")
@@ -144,11 +152,11 @@ def test_an_appointment_with_an_interpreter_and_reminders(
     # Moving it re-plans the reminders; the history says who moved it and what changed.
     moved = officer.patch(
         f"/v1/appointments/{appointment['id']}",
-        json={"start": f"{DAY}T12:00"},
+        json={"start": _at(HOUR + 2)},
         headers={"If-Match": booked["etag"]},
     )
     body = _ok(moved)
-    assert body["end"].startswith(f"{DAY}T13:00:00")
+    assert body["end"].startswith(f"{_at(HOUR + 3)}:00")
     history = _ok(officer.get(f"/v1/appointments/{appointment['id']}/history"))["items"]
     assert [h["action"] for h in history] == ["created", "updated"]
     assert history[1]["actor_subject"] == officer.claims["sub"]
