@@ -22,8 +22,10 @@ GATEWAY_PORT="${GATEWAY_PORT:-8000}"
 export KOTOPOLKU_UI_ORIGIN="http://127.0.0.1:$GATEWAY_PORT"
 GRPC_PORT_BASE="${GRPC_PORT_BASE:-50050}"
 # Backend services and their port numbers (offsets); a new service is one more entry here.
-declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5 [messaging]=8)
-BACKENDS=(clients audit assessment plans programme messaging)
+declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5
+  [welfare]=6 [appointments]=7 [messaging]=8 [interpretation]=9 [esign]=10 [archive]=11
+  [contracts]=12 [guidance]=13 [reporting]=14)
+BACKENDS=(clients audit assessment plans programme appointments messaging interpretation)
 SERVICES=(dev-sinks "${BACKENDS[@]}" gateway)
 DEV_SINKS_SMTP_PORT="${DEV_SINKS_SMTP_PORT:-$((GRPC_PORT_BASE + 40))}"
 DEV_SINKS_HTTP_PORT="${DEV_SINKS_HTTP_PORT:-$((GRPC_PORT_BASE + 41))}"
@@ -106,7 +108,9 @@ up() {
     "KOTOPOLKU_LOG_LEVEL=${KOTOPOLKU_LOG_LEVEL:-INFO}"
   )
   local name upper
-  for name in "${BACKENDS[@]}"; do
+  # Every known service's address follows the port base, also of one not started here, so that
+  # no call ever reaches a default port of another stack on this machine.
+  for name in "${!PORT_OFFSET[@]}"; do
     upper=$(echo "$name" | tr '[:lower:]' '[:upper:]')
     common+=("KOTOPOLKU_${upper}_ADDRESS=127.0.0.1:$(port_of "$name")")
   done

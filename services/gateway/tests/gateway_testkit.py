@@ -34,6 +34,8 @@ from fastapi import FastAPI
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from sqlalchemy.engine import make_url
 
+from kotopolku.appointments.service import DEFINITION as APPOINTMENTS_DEFINITION
+from kotopolku.appointments.service import AppointmentsSettings
 from kotopolku.assessment.service import DEFINITION as ASSESSMENT_DEFINITION
 from kotopolku.assessment.service import AssessmentSettings
 from kotopolku.audit.service import DEFINITION as AUDIT_DEFINITION
@@ -46,6 +48,8 @@ from kotopolku.common.settings import ServiceSettings
 from kotopolku.common.testing import TestKeys
 from kotopolku.gateway.app import create_app
 from kotopolku.gateway.settings import GatewaySettings
+from kotopolku.interpretation.service import DEFINITION as INTERPRETATION_DEFINITION
+from kotopolku.interpretation.service import InterpretationSettings
 from kotopolku.messaging.service import DEFINITION as MESSAGING_DEFINITION
 from kotopolku.messaging.service import MessagingSettings
 from kotopolku.plans.service import DEFINITION as PLANS_DEFINITION
@@ -389,6 +393,8 @@ EXTRA_BACKENDS = (
     Backend("plans", PLANS_DEFINITION, PlansSettings),
     Backend("programme", PROGRAMME_DEFINITION, ProgrammeSettings),
     Backend("messaging", MESSAGING_DEFINITION, MessagingSettings),
+    Backend("appointments", APPOINTMENTS_DEFINITION, AppointmentsSettings),
+    Backend("interpretation", INTERPRETATION_DEFINITION, InterpretationSettings),
 )
 
 

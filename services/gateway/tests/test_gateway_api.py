@@ -425,6 +425,8 @@ async def test_health_readiness_and_metrics(gateway: GatewayStack) -> None:
                 "messaging",
                 "audit",
                 "plans",
+                "appointments",
+                "interpretation",
             )
         },
     }

@@ -14,10 +14,12 @@ from kotopolku.gateway.guard import UnexpectedErrorGuard
 from kotopolku.gateway.metrics import MetricsMiddleware
 from kotopolku.gateway.problems import install_handlers
 from kotopolku.gateway.routers import (
+    appointments,
     assessment,
     audit,
     clients,
     health,
+    interpretation,
     messaging,
     plans,
     programme,
@@ -87,6 +89,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         plans.router,
         programme.router,
         messaging.router,
+        appointments.router,
+        interpretation.router,
         audit.router,
         health.router,
     ):
@@ -94,7 +98,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     selfservice.install(app, settings)
     app.add_middleware(UnexpectedErrorGuard)
     app.add_middleware(MetricsMiddleware)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    # Feed URLs carry a secret: no span may record them.
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="healthz,readyz,metrics,calendar-feeds/[^/]+[.]ics"
+    )
 
     original_openapi = app.openapi
 

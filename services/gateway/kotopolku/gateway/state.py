@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import grpc
 import httpx
 
+from kotopolku.appointments.v1 import appointments_pb2_grpc
 from kotopolku.assessment.v1 import assessment_pb2_grpc
 from kotopolku.audit.v1 import audit_pb2_grpc
 from kotopolku.clients.v1 import clients_pb2_grpc
@@ -27,6 +28,7 @@ from kotopolku.common.identity import (
 from kotopolku.gateway.auth.tokens import JwksCache, TokenValidator
 from kotopolku.gateway.problems import from_remote
 from kotopolku.gateway.settings import GatewaySettings
+from kotopolku.interpretation.v1 import interpretation_pb2_grpc
 from kotopolku.messaging.v1 import messaging_pb2_grpc
 from kotopolku.plans.v1 import plans_pb2_grpc
 from kotopolku.programme.v1 import programme_pb2_grpc
@@ -82,6 +84,8 @@ class GatewayState:
     plans: plans_pb2_grpc.PlansServiceAsyncStub
     programme: programme_pb2_grpc.ProgrammeServiceAsyncStub
     messaging: messaging_pb2_grpc.MessagingServiceAsyncStub
+    appointments: appointments_pb2_grpc.AppointmentsServiceAsyncStub
+    interpretation: interpretation_pb2_grpc.InterpretationServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
@@ -113,6 +117,10 @@ class GatewayState:
             plans=plans_pb2_grpc.PlansServiceStub(channels["plans"]),  # type: ignore[arg-type]
             programme=programme_pb2_grpc.ProgrammeServiceStub(channels["programme"]),  # type: ignore[arg-type]
             messaging=messaging_pb2_grpc.MessagingServiceStub(channels["messaging"]),  # type: ignore[arg-type]
+            appointments=appointments_pb2_grpc.AppointmentsServiceStub(channels["appointments"]),  # type: ignore[arg-type]
+            interpretation=interpretation_pb2_grpc.InterpretationServiceStub(  # type: ignore[arg-type]
+                channels["interpretation"]
+            ),
             channels=channels,
             http=http,
         )
