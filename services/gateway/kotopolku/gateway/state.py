@@ -55,6 +55,8 @@ class AssertionCache:
                     caller.organisation,
                     caller.henkilotunnus,
                     caller.client_id,
+                    caller.acr,
+                    caller.auth_time,
                 )
             ).encode(),
             digest_size=20,
