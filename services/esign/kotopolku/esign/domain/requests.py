@@ -166,9 +166,7 @@ def sign(
             "status", f"not yet the {party.value.lower()}'s turn; waiting for {waiting_for[0]}"
         )
     signed = replace(signer, signed=True)
-    return Signing(
-        signed, tuple(signed if s.position == signer.position else s for s in signers)
-    )
+    return Signing(signed, tuple(signed if s.position == signer.position else s for s in signers))
 
 
 def decline(
@@ -191,8 +189,9 @@ def decline(
 def check_cancellable(status: RequestStatus, deadline: date, today: date, reason: str) -> None:
     if status_on(status, deadline, today) is not RequestStatus.PENDING:
         raise SigningStateError(
-            "status", f"only a pending request can be cancelled, this one is "
-            f"{status_on(status, deadline, today).value.lower()}"
+            "status",
+            f"only a pending request can be cancelled, this one is "
+            f"{status_on(status, deadline, today).value.lower()}",
         )
     if len(reason) > MAX_REASON:
         raise EsignDomainError("reason", f"must be at most {MAX_REASON} characters")
