@@ -140,16 +140,17 @@ _BIRTH_DAYS = itertools.count()
 class Esign:
     keys: testing.TestKeys
     host: ServiceHost
-    clients_host: ServiceHost
-    plans_host: ServiceHost
-    messaging_server: grpc.aio.Server
-    messaging: RecordingMessaging
+    world: World
     clock: Clock
     signing_dir: Path
     channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     def md(self, caller: Caller) -> Metadata:
         return ((METADATA_KEY, self.keys.assertion(caller)),)
+
+    @property
+    def messaging(self) -> RecordingMessaging:
+        return self.world.messaging
 
     @property
     def stub(self) -> esign_pb2_grpc.EsignServiceAsyncStub:
@@ -278,18 +279,26 @@ class Esign:
         for channel in self.channels:
             await channel.close()
         await self.host.stop(0)
+
+
+@dataclass
+class World:
+    """The clients and plans services and the messaging recorder, shared by a session's tests
+    (each test makes its own clients and plans)."""
+
+    clients_host: ServiceHost
+    plans_host: ServiceHost
+    messaging_server: grpc.aio.Server
+    messaging: RecordingMessaging
+    messaging_port: int
+
+    async def stop(self) -> None:
         await self.plans_host.stop(0)
         await self.clients_host.stop(0)
         await self.messaging_server.stop(0)
 
 
-async def start_esign(
-    keys: testing.TestKeys,
-    database_url: str,
-    directory: Path,
-    signing_dir: Path,
-    **settings: Any,
-) -> Esign:
+async def start_world(keys: testing.TestKeys, directory: Path) -> World:
     clients_host = await testing.start_host(
         CLIENTS, keys, database_url=f"sqlite:///{directory / 'clients.db'}"
     )
@@ -305,6 +314,20 @@ async def start_esign(
     messaging_pb2_grpc.add_MessagingServiceServicer_to_server(messaging, messaging_server)
     messaging_port = messaging_server.add_insecure_port("127.0.0.1:0")
     await messaging_server.start()
+    return World(clients_host, plans_host, messaging_server, messaging, messaging_port)
+
+
+async def start_esign(
+    keys: testing.TestKeys,
+    database_url: str,
+    world: World,
+    signing_dir: Path,
+    **settings: Any,
+) -> Esign:
+    messaging = world.messaging
+    messaging.requests.clear()
+    messaging.assertions.clear()
+    messaging.fail_with = None
     clock = Clock()
     host = await testing.start_host(
         DEFINITION,
@@ -312,25 +335,15 @@ async def start_esign(
         clock=clock,
         run_background=False,
         database_url=database_url,
-        plans_address=f"127.0.0.1:{plans_host.port}",
-        clients_address=f"127.0.0.1:{clients_host.port}",
+        plans_address=f"127.0.0.1:{world.plans_host.port}",
+        clients_address=f"127.0.0.1:{world.clients_host.port}",
         programme_address=testing.UNREACHABLE,
-        messaging_address=f"127.0.0.1:{messaging_port}",
+        messaging_address=f"127.0.0.1:{world.messaging_port}",
         signing_dir=signing_dir,
         **settings,
     )
     channels = [
         grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-        for port in (host.port, plans_host.port, clients_host.port)
+        for port in (host.port, world.plans_host.port, world.clients_host.port)
     ]
-    return Esign(
-        keys,
-        host,
-        clients_host,
-        plans_host,
-        messaging_server,
-        messaging,
-        clock,
-        signing_dir,
-        channels,
-    )
+    return Esign(keys, host, world, clock, signing_dir, channels)
