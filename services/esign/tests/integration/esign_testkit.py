@@ -204,8 +204,10 @@ class Esign:
         *,
         kind: int = plans_pb2.PLAN_KIND_INDIVIDUAL,
         caller: Caller = OFFICER,
+        submit: bool = True,
         **fields: Any,
     ) -> plans_pb2.Plan:
+        """A plan of the client awaiting approval (or a draft, with ``submit=False``)."""
         today = date.today()
         values: dict[str, Any] = {
             "client_id": client_id,
@@ -232,6 +234,8 @@ class Esign:
         created = await self.plans.CreatePlan(
             plans_pb2.CreatePlanRequest(plan=plans_pb2.Plan(**values)), metadata=self.md(caller)
         )
+        if not submit:
+            return created
         return await self.plans.SubmitPlan(
             plans_pb2.SubmitPlanRequest(plan_id=created.id, expected_version=created.version),
             metadata=self.md(caller),

@@ -24,6 +24,7 @@ from kotopolku.common.identity import (
     AssertionSigner,
     Caller,
 )
+from kotopolku.esign.v1 import esign_pb2_grpc
 from kotopolku.gateway.auth.tokens import JwksCache, TokenValidator
 from kotopolku.gateway.problems import from_remote
 from kotopolku.gateway.settings import GatewaySettings
@@ -82,6 +83,7 @@ class GatewayState:
     assessment: assessment_pb2_grpc.AssessmentServiceAsyncStub
     plans: plans_pb2_grpc.PlansServiceAsyncStub
     programme: programme_pb2_grpc.ProgrammeServiceAsyncStub
+    esign: esign_pb2_grpc.EsignServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
@@ -112,6 +114,7 @@ class GatewayState:
             assessment=assessment_pb2_grpc.AssessmentServiceStub(channels["assessment"]),  # type: ignore[arg-type]
             plans=plans_pb2_grpc.PlansServiceStub(channels["plans"]),  # type: ignore[arg-type]
             programme=programme_pb2_grpc.ProgrammeServiceStub(channels["programme"]),  # type: ignore[arg-type]
+            esign=esign_pb2_grpc.EsignServiceStub(channels["esign"]),  # type: ignore[arg-type]
             channels=channels,
             http=http,
         )
