@@ -55,6 +55,12 @@ LABEL org.opencontainers.image.title="kotopolku-${SERVICE}" \
       org.opencontainers.image.licenses="EUPL-1.2" \
       fi.kotopolku.service="${SERVICE}"
 
+# The e-signature service renders PDFs with DejaVu Sans (Latin, Cyrillic, Arabic).
+RUN if [ "${SERVICE}" = esign ]; then \
+        apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi
+
 RUN groupadd --system --gid 10001 kotopolku \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /tmp \
        --shell /usr/sbin/nologin kotopolku

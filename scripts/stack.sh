@@ -18,8 +18,8 @@ export KC_PORT="${KC_PORT:-8080}" KC_MANAGEMENT_PORT="${KC_MANAGEMENT_PORT:-9000
 GATEWAY_PORT="${GATEWAY_PORT:-8000}"
 GRPC_PORT_BASE="${GRPC_PORT_BASE:-50050}"
 # Backend services and their port numbers (offsets); a new service is one more entry here.
-declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5)
-BACKENDS=(clients audit assessment plans programme)
+declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5 [esign]=10)
+BACKENDS=(clients audit assessment plans programme esign)
 SERVICES=("${BACKENDS[@]}" gateway)
 
 port_of() { echo $((GRPC_PORT_BASE + PORT_OFFSET[$1])); }
@@ -78,12 +78,18 @@ up() {
   down_services
   mkdir -p "$KOTOPOLKU_VAR/keys" "$KOTOPOLKU_VAR/data"
   "$PYTHON" -c "import sys; from pathlib import Path; from kotopolku.common.identity import ensure_dev_keys; ensure_dev_keys(Path(sys.argv[1]))" "$KOTOPOLKU_VAR/keys"
+  # The dev signing chain of the e-signature service: root CA → one certificate per municipality.
+  KOTOPOLKU_SIGNING_DIR="$KOTOPOLKU_VAR/keys/esign" "$REPO_ROOT/.venv/bin/kotopolku-esign" dev-certificates >/dev/null
   bash scripts/keycloak.sh start
   local keys="$KOTOPOLKU_VAR/keys"
   local common=(
     "KOTOPOLKU_GATEWAY_PUBLIC_KEY_FILE=$keys/gateway.pub"
     "KOTOPOLKU_SERVICE_PUBLIC_KEY_FILE=$keys/service.pub"
     "KOTOPOLKU_LOG_LEVEL=${KOTOPOLKU_LOG_LEVEL:-INFO}"
+    "KOTOPOLKU_SIGNING_DIR=$keys/esign"
+    "KOTOPOLKU_SIGNING_URL_TEMPLATE=http://127.0.0.1:$GATEWAY_PORT/v1/me/signing-requests/{id}"
+    # The messaging service's port, also before it runs here: e-signature queues invitations.
+    "KOTOPOLKU_MESSAGING_ADDRESS=127.0.0.1:$((GRPC_PORT_BASE + 8))"
   )
   local name upper
   for name in "${BACKENDS[@]}"; do

@@ -5,9 +5,11 @@ seals in production, issued by a qualified trust service provider and kept in a 
 HSM). On disk, under the signing directory::
 
     trust-roots.pem             the root certificates verification trusts
-    <kuntanumero>/key.pem       the municipality's private key (PKCS#8, unencrypted; mode 600)
-    <kuntanumero>/certificate.pem
-    <kuntanumero>/chain.pem     intermediate and root certificates, for the signature's chain
+    <kuntanumero>-key.pem       the municipality's private key (PKCS#8, unencrypted; mode 600)
+    <kuntanumero>-certificate.pem
+    <kuntanumero>-chain.pem     intermediate and root certificates, for the signature's chain
+
+(flat, so that one Kubernetes Secret mounted as a directory holds them all).
 
 ``kotopolku-esign dev-certificates`` makes a throwaway root CA and one certificate per
 municipality with ``cryptography`` (``make up`` and the test stack run it; nothing of it is
@@ -37,6 +39,12 @@ TRUST_ROOTS: Final = "trust-roots.pem"
 KEY: Final = "key.pem"
 CERTIFICATE: Final = "certificate.pem"
 CHAIN: Final = "chain.pem"
+
+
+def _file(directory: Path, municipality: str, kind: str) -> Path:
+    return directory / f"{municipality}-{kind}"
+
+
 _CA_DIRECTORY: Final = "dev-ca"
 _DEV_VALIDITY: Final = timedelta(days=825)
 
@@ -63,18 +71,20 @@ class SigningCertificates:
         return _pem_certificates(path) if path.is_file() else []
 
     def has_signer(self, municipality: str) -> bool:
-        folder = self.directory / municipality
-        return all((folder / name).is_file() for name in (KEY, CERTIFICATE))
+        return municipality.isdigit() and all(
+            _file(self.directory, municipality, kind).is_file() for kind in (KEY, CERTIFICATE)
+        )
 
     def signer(self, municipality: str) -> SimpleSigner:
-        if not municipality.isdigit() or not self.has_signer(municipality):
+        if not self.has_signer(municipality):
             raise MissingCertificate(f"no signing certificate for municipality {municipality}")
         return self._load(municipality)
 
     @functools.cache  # noqa: B019 - one instance per process; certificates do not change
     def _load(self, municipality: str) -> SimpleSigner:
-        folder = self.directory / municipality
-        key = serialization.load_pem_private_key((folder / KEY).read_bytes(), password=None)
+        key = serialization.load_pem_private_key(
+            _file(self.directory, municipality, KEY).read_bytes(), password=None
+        )
         key_info = asn1_keys.PrivateKeyInfo.load(
             key.private_bytes(
                 serialization.Encoding.DER,
@@ -82,9 +92,10 @@ class SigningCertificates:
                 serialization.NoEncryption(),
             )
         )
-        chain = _pem_certificates(folder / CHAIN) if (folder / CHAIN).is_file() else []
+        chain_file = _file(self.directory, municipality, CHAIN)
+        chain = _pem_certificates(chain_file) if chain_file.is_file() else []
         return SimpleSigner(
-            signing_cert=_pem_certificates(folder / CERTIFICATE)[0],
+            signing_cert=_pem_certificates(_file(self.directory, municipality, CERTIFICATE))[0],
             signing_key=key_info,
             cert_registry=SimpleCertificateStore.from_certs(chain),
         )
@@ -168,7 +179,6 @@ def _municipality_certificate(
     root_key: ec.EllipticCurvePrivateKey,
     now: datetime,
 ) -> None:
-    folder = directory / municipality
     key = ec.generate_private_key(ec.SECP256R1())
     names = MUNICIPALITIES.get(municipality)
     organisation = f"{names[0]} ({municipality})" if names else f"Municipality {municipality}"
@@ -189,9 +199,9 @@ def _municipality_certificate(
         )
         .sign(root_key, hashes.SHA256())
     )
-    _write_private(folder / KEY, key)
-    (folder / CERTIFICATE).write_bytes(_pem(certificate))
-    (folder / CHAIN).write_bytes(_pem(root))
+    _write_private(_file(directory, municipality, KEY), key)
+    _file(directory, municipality, CERTIFICATE).write_bytes(_pem(certificate))
+    _file(directory, municipality, CHAIN).write_bytes(_pem(root))
 
 
 def generate_dev_certificates(

@@ -114,7 +114,7 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> SigningCertificate
     directory = tmp_path_factory.mktemp("signing")
     assert generate_dev_certificates(directory, ["091"]) == ["091"]
     assert generate_dev_certificates(directory, ["091", "837"]) == ["837"]
-    assert (directory / "091" / "key.pem").stat().st_mode & 0o777 == 0o600
+    assert (directory / "091-key.pem").stat().st_mode & 0o777 == 0o600
     return SigningCertificates(directory)
 
 
