@@ -32,9 +32,7 @@ def test_every_party_must_have_signed(signed: frozenset[ApprovalParty]) -> None:
     assert info.value.field == "approvals"
 
 
-@pytest.mark.parametrize(
-    "status", [s for s in PlanStatus if s is not PlanStatus.AWAITING_APPROVAL]
-)
+@pytest.mark.parametrize("status", [s for s in PlanStatus if s is not PlanStatus.AWAITING_APPROVAL])
 def test_only_a_plan_awaiting_approval_is_approved(status: PlanStatus) -> None:
     with pytest.raises(InvalidTransition):
         record_signed(status, 3, 3, NONE, BOTH)
