@@ -63,6 +63,7 @@ class Options:
     signing_url_template: str
     reminder_days_before: int
     client_max_auth_age: timedelta
+    client_auth_time_required: bool
     max_document_bytes: int
 
 

@@ -45,6 +45,9 @@ class EsignSettings(ServiceSettings):
     reminder_days_before: int = Field(3, ge=1, le=30)
     # A client approves within this long of signing in (the token's auth_time).
     client_max_auth_age_seconds: int = Field(3600, ge=60)
+    # Refuse a client's approval whose token has no auth_time. Production logins (browser flow,
+    # strong identification) carry it; the dev realm's password-grant tokens do not.
+    client_auth_time_required: bool = False
     max_document_bytes: int = Field(10 << 20, ge=1024, le=15 << 20)
     delivery_poll_seconds: float = Field(5.0, gt=0)
     delivery_batch_size: int = Field(50, ge=1, le=1000)
@@ -80,6 +83,7 @@ def build(runtime: Runtime) -> Sequence[Registration]:
             signing_url_template=settings.signing_url_template,
             reminder_days_before=settings.reminder_days_before,
             client_max_auth_age=timedelta(seconds=settings.client_max_auth_age_seconds),
+            client_auth_time_required=settings.client_auth_time_required,
             max_document_bytes=settings.max_document_bytes,
         ),
         on_delivery=relay.wake,

@@ -74,7 +74,10 @@ class SigningRpcs(RequestRpcs):
                 )
                 if party is SignerParty.CLIENT:
                     authentication.check_recent(
-                        signed_in.at, now, self._deps.options.client_max_auth_age
+                        signed_in.at,
+                        now,
+                        self._deps.options.client_max_auth_age,
+                        required=self._deps.options.client_auth_time_required,
                     )
             except EsignDomainError as error:
                 raise invalid(error) from error

@@ -23,6 +23,7 @@ from esign_testkit import (
     signed_in,
 )
 
+from kotopolku.common.identity import Caller
 from kotopolku.esign.tables import documents, signing_requests
 from kotopolku.esign.v1 import esign_pb2 as pb
 
@@ -214,3 +215,15 @@ async def test_documents_cannot_change_and_are_checked_on_read(svc: Esign) -> No
 
 def host_database(svc: Esign):  # type: ignore[no-untyped-def]
     return svc.host.database
+
+
+async def test_a_token_without_a_login_time_approves_with_the_time_unknown(svc: Esign) -> None:
+    client_id, client = await svc.new_client()
+    plan = await svc.submitted_plan(client_id)
+    created = await svc.create(plan.id, order=S.SIGNING_ORDER_PARALLEL)
+    password_grant = Caller(
+        client.subject, client.roles, client.purpose, henkilotunnus=client.henkilotunnus, acr="1"
+    )
+    approved = await svc.sign(created, password_grant)
+    assert approved.signers[1].authentication_context == "1"
+    assert not approved.signers[1].HasField("authenticated_at")

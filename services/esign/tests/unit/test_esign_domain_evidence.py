@@ -71,5 +71,7 @@ def test_a_client_approves_soon_after_signing_in() -> None:
         authentication.check_recent(AT - timedelta(minutes=61), AT, hour)
     with pytest.raises(SigningStateError, match="unknown"):
         authentication.check_recent(None, AT, hour)
+    # A token without auth_time (password grant) approves when the time is not required.
+    authentication.check_recent(None, AT, hour, required=False)
     assert authentication.authenticated_at(1_772_445_600) == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
     assert authentication.authenticated_at(None) is None

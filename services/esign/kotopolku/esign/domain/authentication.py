@@ -42,10 +42,16 @@ def authenticated_at(auth_time: int | None) -> datetime | None:
     return None if auth_time is None else datetime.fromtimestamp(auth_time, UTC)
 
 
-def check_recent(at: datetime | None, now: datetime, max_age: timedelta) -> None:
+def check_recent(
+    at: datetime | None, now: datetime, max_age: timedelta, *, required: bool = True
+) -> None:
     """A client approves only soon after signing in, so the recorded authentication is the one
-    that approved: an old session must sign in again."""
+    that approved: an old session must sign in again. Keycloak sets ``auth_time`` on browser
+    logins but not on password-grant tokens; unless ``required``, such a token approves and the
+    time is recorded as unknown."""
     if at is None:
+        if not required:
+            return
         raise SigningStateError(
             "auth_time", "the sign-in time is unknown; sign in again to approve"
         )
