@@ -127,14 +127,15 @@ async def load_request(connection: AsyncConnection, request_id: str) -> RequestR
     return (await load_requests(connection, [row]))[0]
 
 
-async def pending_request_of_plan(connection: AsyncConnection, plan_id: str) -> str | None:
-    found = await connection.scalar(
-        sa.select(signing_requests.c.id).where(
+async def pending_requests_of_plan(connection: AsyncConnection, plan_id: str) -> list[Any]:
+    """The plan's requests stored as PENDING (some may have expired by now)."""
+    found = await connection.execute(
+        sa.select(signing_requests).where(
             signing_requests.c.plan_id == plan_id,
             signing_requests.c.status == RequestStatus.PENDING,
         )
     )
-    return None if found is None else str(found)
+    return list(found.all())
 
 
 async def update_request(

@@ -205,9 +205,7 @@ class RequestRpcs(RpcBase):
         content = await asyncio.to_thread(render_plan, document, self._deps.fonts)
 
         async with self._db.transaction() as connection:
-            pending = await repository.pending_request_of_plan(connection, plan.id)
-            if pending is not None:
-                raise InvalidState(f"The plan already has a pending signing request ({pending})")
+            await self._one_pending_request(connection, plan.id, now)
             digest = await repository.store_document(connection, content, now)
             await repository.insert_request(
                 connection,
@@ -254,6 +252,21 @@ class RequestRpcs(RpcBase):
             response = await self._respond(connection, caller, request_id, "signing-request.create")
         self._deps.on_delivery()
         return response
+
+    async def _one_pending_request(
+        self, connection: AsyncConnection, plan_id: str, now: datetime
+    ) -> None:
+        """A plan has at most one pending request; one whose deadline has passed is stored as
+        EXPIRED now, so that a new one can be made."""
+        today = self._today()
+        for row in await repository.pending_requests_of_plan(connection, plan_id):
+            status = rules.status_on(RequestStatus(row.status), row.deadline, today)
+            if status is RequestStatus.PENDING:
+                raise InvalidState(f"The plan already has a pending signing request ({row.id})")
+            if not await repository.update_request(
+                connection, row.id, row.version, {"status": status}, now
+            ):
+                raise stale()
 
     async def _queue_client_notifications(
         self,

@@ -138,6 +138,10 @@ async def test_versions_deadlines_and_fresh_sign_in(svc: Esign) -> None:
     assert expired.status == S.SIGNING_REQUEST_STATUS_EXPIRED
     late = await rpc_error(svc.sign(expired, client), grpc.StatusCode.FAILED_PRECONDITION)
     assert "deadline" in late.detail
+    # An expired request does not block a new one.
+    renewed = await svc.create(plan.id)
+    assert renewed.status == S.SIGNING_REQUEST_STATUS_PENDING
+    assert (await svc.get(created.id)).status == S.SIGNING_REQUEST_STATUS_EXPIRED
 
 
 async def test_a_party_declines_and_an_officer_cancels(svc: Esign) -> None:
