@@ -175,12 +175,10 @@ class RequestRpcs(RpcBase):
         if not self._deps.certificates.has_signer(municipality):
             raise InvalidState(f"The municipality {municipality} has no signing certificate")
         kind = PlanKind(_suffix(plans_pb2.PlanKind.Name(plan.kind), "PLAN_KIND_"))
-        signers = violations.check(
-            "signers", partial(rules.signers_for, kind, parties or [], plan.welfare_area)
-        )
-        if violations.items and all(v.field == "plan_id" for v in violations.items):
-            raise InvalidState(violations.items[0].description)
-        violations.raise_if_any()
+        try:
+            signers = rules.signers_for(kind, parties or [], plan.welfare_area)
+        except EsignDomainError as error:
+            raise invalid(error) from error
 
         client = await self._deps.clients.client(plan.client_id)
         names = await self._deps.programme.names(
