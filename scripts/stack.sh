@@ -25,7 +25,7 @@ GRPC_PORT_BASE="${GRPC_PORT_BASE:-50050}"
 declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5
   [welfare]=6 [appointments]=7 [messaging]=8 [interpretation]=9 [esign]=10 [archive]=11
   [contracts]=12 [guidance]=13 [reporting]=14)
-BACKENDS=(clients audit assessment plans programme appointments messaging interpretation)
+BACKENDS=(clients audit assessment plans programme appointments messaging interpretation esign)
 SERVICES=(dev-sinks "${BACKENDS[@]}" gateway)
 DEV_SINKS_SMTP_PORT="${DEV_SINKS_SMTP_PORT:-$((GRPC_PORT_BASE + 40))}"
 DEV_SINKS_HTTP_PORT="${DEV_SINKS_HTTP_PORT:-$((GRPC_PORT_BASE + 41))}"
@@ -96,6 +96,8 @@ up() {
   down_services
   mkdir -p "$KOTOPOLKU_VAR/keys" "$KOTOPOLKU_VAR/data"
   "$PYTHON" -c "import sys; from pathlib import Path; from kotopolku.common.identity import ensure_dev_keys; ensure_dev_keys(Path(sys.argv[1]))" "$KOTOPOLKU_VAR/keys"
+  # The dev signing chain of the e-signature service: root CA → one certificate per municipality.
+  KOTOPOLKU_SIGNING_DIR="$KOTOPOLKU_VAR/keys/esign" "$REPO_ROOT/.venv/bin/kotopolku-esign" dev-certificates >/dev/null
   bash scripts/keycloak.sh start
   mkdir -p "$KOTOPOLKU_VAR/log" "$KOTOPOLKU_VAR/run"
   "$PYTHON" scripts/dev_sinks.py --smtp-port "$DEV_SINKS_SMTP_PORT" --http-port "$DEV_SINKS_HTTP_PORT" \
@@ -106,6 +108,10 @@ up() {
     "KOTOPOLKU_GATEWAY_PUBLIC_KEY_FILE=$keys/gateway.pub"
     "KOTOPOLKU_SERVICE_PUBLIC_KEY_FILE=$keys/service.pub"
     "KOTOPOLKU_LOG_LEVEL=${KOTOPOLKU_LOG_LEVEL:-INFO}"
+    "KOTOPOLKU_SIGNING_DIR=$keys/esign"
+    "KOTOPOLKU_SIGNING_URL_TEMPLATE=http://127.0.0.1:$GATEWAY_PORT/v1/me/signing-requests/{id}"
+    # The messaging service's port, also before it runs here: e-signature queues invitations.
+    "KOTOPOLKU_MESSAGING_ADDRESS=127.0.0.1:$((GRPC_PORT_BASE + 8))"
   )
   local name upper
   # Every known service's address follows the port base, also of one not started here, so that

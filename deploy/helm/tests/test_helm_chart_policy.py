@@ -176,7 +176,7 @@ def test_internal_keys_are_mounted_per_role(docs, services, value_set):
     values = helmchart.effective_values(value_set)
     for name, dep in service_objects(docs, "Deployment").items():
         spec = dep["spec"]["template"]["spec"]
-        (keys,) = [v for v in spec["volumes"] if "secret" in v]
+        (keys,) = [v for v in spec["volumes"] if v["name"] == "internal-keys"]
         paths = {i["key"] for i in keys["secret"]["items"]}
         own = "gateway" if services[name]["signingKey"] == "gateway" else "service"
         other = "service" if own == "gateway" else "gateway"
@@ -185,6 +185,17 @@ def test_internal_keys_are_mounted_per_role(docs, services, value_set):
         env = env_of(spec["containers"][0])
         key_var = "KOTOPOLKU_GATEWAY_KEY_FILE" if own == "gateway" else "KOTOPOLKU_SERVICE_KEY_FILE"
         assert env[key_var]["value"] == f"{values['internalKeys']['mountPath']}/{own}.pem"
+
+
+def test_secret_mounts_are_read_only_directories(docs, services):
+    for name, dep in by_component(docs, "Deployment").items():
+        spec = dep["spec"]["template"]["spec"]
+        mounts = {m["name"]: m for m in spec["containers"][0]["volumeMounts"]}
+        for wanted in services[name].get("secretMounts", []):
+            (volume,) = [v for v in spec["volumes"] if v["name"] == wanted["name"]]
+            assert volume["secret"]["secretName"] == wanted["secretName"], name
+            assert mounts[wanted["name"]]["mountPath"] == wanted["mountPath"], name
+            assert mounts[wanted["name"]]["readOnly"] is True, name
 
 
 def test_images_are_pinned(docs):

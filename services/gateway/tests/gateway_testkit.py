@@ -46,6 +46,8 @@ from kotopolku.common.identity import Role
 from kotopolku.common.server import ServiceDefinition, ServiceHost
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.common.testing import TestKeys
+from kotopolku.esign.service import DEFINITION as ESIGN_DEFINITION
+from kotopolku.esign.service import EsignSettings
 from kotopolku.gateway.app import create_app
 from kotopolku.gateway.settings import GatewaySettings
 from kotopolku.interpretation.service import DEFINITION as INTERPRETATION_DEFINITION
@@ -395,6 +397,7 @@ EXTRA_BACKENDS = (
     Backend("messaging", MESSAGING_DEFINITION, MessagingSettings),
     Backend("appointments", APPOINTMENTS_DEFINITION, AppointmentsSettings),
     Backend("interpretation", INTERPRETATION_DEFINITION, InterpretationSettings),
+    Backend("esign", ESIGN_DEFINITION, EsignSettings),
 )
 
 

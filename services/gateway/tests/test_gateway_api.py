@@ -427,6 +427,7 @@ async def test_health_readiness_and_metrics(gateway: GatewayStack) -> None:
                 "plans",
                 "appointments",
                 "interpretation",
+                "esign",
             )
         },
     }

@@ -412,6 +412,12 @@ ConfigMap exists on first install).
         path: gateway.pub
       - key: service.pub
         path: service.pub
+{{- range .svc.secretMounts }}
+- name: {{ .name }}
+  secret:
+    secretName: {{ .secretName }}
+    defaultMode: 0440
+{{- end }}
 {{- end -}}
 
 {{- define "kotopolku.volumeMounts" -}}
@@ -420,4 +426,9 @@ ConfigMap exists on first install).
 - name: internal-keys
   mountPath: {{ .root.Values.internalKeys.mountPath }}
   readOnly: true
+{{- range .svc.secretMounts }}
+- name: {{ .name }}
+  mountPath: {{ .mountPath }}
+  readOnly: true
+{{- end }}
 {{- end -}}

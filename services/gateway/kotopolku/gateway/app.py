@@ -18,6 +18,7 @@ from kotopolku.gateway.routers import (
     assessment,
     audit,
     clients,
+    esign,
     health,
     interpretation,
     messaging,
@@ -91,6 +92,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         messaging.router,
         appointments.router,
         interpretation.router,
+        esign.router,
         audit.router,
         health.router,
     ):

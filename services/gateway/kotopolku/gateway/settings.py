@@ -34,6 +34,7 @@ class GatewaySettings(CommonSettings):
     messaging_address: str = "127.0.0.1:50058"
     appointments_address: str = "127.0.0.1:50057"
     interpretation_address: str = "127.0.0.1:50059"
+    esign_address: str = "127.0.0.1:50060"
     audit_address: str = "127.0.0.1:50052"
     # Deadline of one backend call.
     backend_timeout_seconds: float = Field(5.0, gt=0)

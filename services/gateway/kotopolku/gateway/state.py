@@ -25,6 +25,7 @@ from kotopolku.common.identity import (
     AssertionSigner,
     Caller,
 )
+from kotopolku.esign.v1 import esign_pb2_grpc
 from kotopolku.gateway.auth.tokens import JwksCache, TokenValidator
 from kotopolku.gateway.problems import from_remote
 from kotopolku.gateway.settings import GatewaySettings
@@ -58,6 +59,8 @@ class AssertionCache:
                     caller.organisation,
                     caller.henkilotunnus,
                     caller.client_id,
+                    caller.acr,
+                    caller.auth_time,
                 )
             ).encode(),
             digest_size=20,
@@ -86,6 +89,7 @@ class GatewayState:
     messaging: messaging_pb2_grpc.MessagingServiceAsyncStub
     appointments: appointments_pb2_grpc.AppointmentsServiceAsyncStub
     interpretation: interpretation_pb2_grpc.InterpretationServiceAsyncStub
+    esign: esign_pb2_grpc.EsignServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
@@ -121,6 +125,7 @@ class GatewayState:
             interpretation=interpretation_pb2_grpc.InterpretationServiceStub(  # type: ignore[arg-type]
                 channels["interpretation"]
             ),
+            esign=esign_pb2_grpc.EsignServiceStub(channels["esign"]),  # type: ignore[arg-type]
             channels=channels,
             http=http,
         )

@@ -49,6 +49,7 @@ from kotopolku.plans.gate import (
     record_entries,
     require_expected_version,
 )
+from kotopolku.plans.signed_approval_rpcs import SignedApprovalRpcs
 from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
 from kotopolku.plans.validation import (
     UPDATABLE_PATHS,
@@ -63,7 +64,7 @@ Context = grpc.aio.ServicerContext[Any, Any]
 T = TypeVar("T")
 
 
-class PlansServicer(plans_pb2_grpc.PlansServiceServicer):
+class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
     def __init__(
         self,
         database: Database,
