@@ -72,7 +72,8 @@ async def test_contract_life_cycle_with_audit_versions_and_idempotency(svc: Syst
         svc.stub.UpdateContract(terms, metadata=svc.md(OFFICER)),
         grpc.StatusCode.FAILED_PRECONDITION,
     )
-    assert locked.type == "invalid-state" and "draft" in locked.detail
+    assert locked.type == "invalid-state"
+    assert "draft" in locked.detail
     twice = await rpc_error(svc.activate(active), grpc.StatusCode.FAILED_PRECONDITION)
     assert twice.type == "invalid-state"
 
@@ -126,9 +127,12 @@ async def test_invalid_contracts_name_every_field_and_store_nothing(svc: System)
 
 async def test_lease_for_a_quota_refugee_before_arrival_then_notice(svc: System) -> None:
     lease = await svc.activate(await svc.create_contract(housing_lease()))
-    assert lease.parties[0].is_person and lease.parties[0].business_id == ""
-    assert lease.current_term_end == "" and not lease.HasField("next_deadline")
-    assert lease.in_force and lease.client_id == ""
+    assert lease.parties[0].is_person
+    assert lease.parties[0].business_id == ""
+    assert lease.current_term_end == ""
+    assert not lease.HasField("next_deadline")
+    assert lease.in_force
+    assert lease.client_id == ""
 
     client = await svc.new_client()
     linked = await svc.stub.UpdateContract(
