@@ -195,7 +195,7 @@ class ClaimRpcs(RpcBase):
                     connection, caller.subject, key, "CreateClaim", digest
                 )
                 if existing is not None:
-                    return await self._read(
+                    return await self._read_claim(
                         connection, caller, municipality, existing, "claim.read"
                     )
             if explicit:
@@ -301,14 +301,16 @@ class ClaimRpcs(RpcBase):
                     for line in assembled.lines
                 ],
             )
-            await self._event(connection, caller, claim_id, "created", self._today())
+            await self._claim_event(connection, caller, claim_id, "created", self._today())
             if key:
                 await self._idempotency.remember(
                     connection, caller.subject, key, "CreateClaim", digest, claim_id
                 )
-            return await self._read(connection, caller, municipality, claim_id, "claim.create")
+            return await self._read_claim(
+                connection, caller, municipality, claim_id, "claim.create"
+            )
 
-    async def _event(
+    async def _claim_event(
         self,
         connection: AsyncConnection,
         caller: Caller,
@@ -333,14 +335,14 @@ class ClaimRpcs(RpcBase):
 
     # --- reads -------------------------------------------------------------------------------
 
-    async def _row(self, connection: AsyncConnection, municipality: str, raw_id: str) -> Any:
+    async def _claim_row(self, connection: AsyncConnection, municipality: str, raw_id: str) -> Any:
         claim_id = resource_id(raw_id, "claim_id", "claim")
         row = await repository.get_claim(connection, municipality, claim_id)
         if row is None:
             raise NotFound("No such claim")
         return row
 
-    async def _read(
+    async def _read_claim(
         self,
         connection: AsyncConnection,
         caller: Caller,
@@ -349,7 +351,7 @@ class ClaimRpcs(RpcBase):
         action: str,
         fields: Sequence[str] = convert.CLAIM_FIELDS,
     ) -> pb.Claim:
-        row = await self._row(connection, municipality, claim_id)
+        row = await self._claim_row(connection, municipality, claim_id)
         lines = await repository.get_lines(connection, row.id)
         events = await repository.get_events(connection, row.id)
         await self._audit.record(
@@ -364,7 +366,7 @@ class ClaimRpcs(RpcBase):
         municipality = access.municipality_staff(caller)
         try:
             async with self._db.transaction() as connection:
-                return await self._read(
+                return await self._read_claim(
                     connection, caller, municipality, request.claim_id, "claim.read"
                 )
         except NotFound:
@@ -418,7 +420,7 @@ class ClaimRpcs(RpcBase):
         expected_version(version)
         today = self._today()
         async with self._db.transaction() as connection:
-            row = await self._row(connection, municipality, raw_id)
+            row = await self._claim_row(connection, municipality, raw_id)
             status = ClaimStatus(row.status)
             try:
                 target = transition_claim(status, action)
@@ -439,8 +441,8 @@ class ClaimRpcs(RpcBase):
                 self._now(),
             ):
                 raise StaleVersion(f"The claim is at version {row.version}, not {version}")
-            await self._event(connection, caller, row.id, action.value, day, note, reference)
-            return await self._read(
+            await self._claim_event(connection, caller, row.id, action.value, day, note, reference)
+            return await self._read_claim(
                 connection, caller, municipality, row.id, f"claim.{action.value}", ("status",)
             )
 
@@ -625,7 +627,7 @@ class ClaimRpcs(RpcBase):
         municipality = access.municipality_staff(caller)
         export_format = from_proto(ExportFormat, request.format) or ExportFormat.JSON
         async with self._db.transaction() as connection:
-            row = await self._row(connection, municipality, request.claim_id)
+            row = await self._claim_row(connection, municipality, request.claim_id)
             lines = await repository.get_lines(connection, row.id)
             if export_format is ExportFormat.CSV:
                 document = claim_export.csv_document(row, lines)

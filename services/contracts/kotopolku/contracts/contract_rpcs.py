@@ -88,7 +88,9 @@ class ContractRpcs(RpcBase):
         counts = await repository.attachment_counts(connection, "CONTRACT", [row.id])
         return convert.contract_message(row, self._today(), counts.get(row.id, 0))
 
-    async def _visible(self, connection: AsyncConnection, municipality: str, raw_id: str) -> Any:
+    async def _visible_contract(
+        self, connection: AsyncConnection, municipality: str, raw_id: str
+    ) -> Any:
         contract_id = resource_id(raw_id, "contract_id", "contract")
         row = await repository.get_contract(connection, municipality, contract_id)
         if row is None:
@@ -115,7 +117,7 @@ class ContractRpcs(RpcBase):
                 )
                 if existing is not None:
                     return await self._contract_message(
-                        connection, await self._visible(connection, municipality, existing)
+                        connection, await self._visible_contract(connection, municipality, existing)
                     )
             columns = {
                 **values,
@@ -152,7 +154,7 @@ class ContractRpcs(RpcBase):
         caller = current_caller()
         municipality = access.municipality_staff(caller)
         async with self._db.transaction() as connection:
-            row = await self._visible(connection, municipality, request.contract_id)
+            row = await self._visible_contract(connection, municipality, request.contract_id)
             await self._audit.record(
                 connection, caller, [contract_entry(row, "contract.read", convert.CONTRACT_FIELDS)]
             )
@@ -170,7 +172,7 @@ class ContractRpcs(RpcBase):
         if "client_id" in values:
             await self._check_client(values["client_id"] or "", context, collector)
         async with self._db.transaction() as connection:
-            row = await self._visible(connection, municipality, request.contract_id)
+            row = await self._visible_contract(connection, municipality, request.contract_id)
             status = ContractStatus(row.status)
             if status is ContractStatus.CANCELLED:
                 raise InvalidState("A cancelled contract cannot be changed")
@@ -193,7 +195,7 @@ class ContractRpcs(RpcBase):
                 raise StaleVersion(
                     f"The contract is at version {row.version}, not {request.expected_version}"
                 )
-            updated = await self._visible(connection, municipality, row.id)
+            updated = await self._visible_contract(connection, municipality, row.id)
             fields = sorted(changed & CONTRACT_UPDATABLE | ({"renewal"} & set(paths)))
             await self._audit.record(
                 connection, caller, [contract_entry(updated, "contract.update", fields)]
@@ -246,7 +248,7 @@ class ContractRpcs(RpcBase):
         municipality = access.municipality_staff(caller)
         expected_version(version)
         async with self._db.transaction() as connection:
-            row = await self._visible(connection, municipality, raw_id)
+            row = await self._visible_contract(connection, municipality, raw_id)
             try:
                 target = transition_contract(ContractStatus(row.status), action)
             except ContractsDomainError as error:
@@ -257,7 +259,7 @@ class ContractRpcs(RpcBase):
                 connection, municipality, row.id, version, values, self._now()
             ):
                 raise StaleVersion(f"The contract is at version {row.version}, not {version}")
-            updated = await self._visible(connection, municipality, row.id)
+            updated = await self._visible_contract(connection, municipality, row.id)
             await self._audit.record(
                 connection,
                 caller,
@@ -288,7 +290,7 @@ class ContractRpcs(RpcBase):
         notice = optional_date(request.notice_given_on, "notice_given_on") or today
         requested = optional_date(request.termination_date, "termination_date")
         async with self._db.transaction() as connection:
-            row = await self._visible(connection, municipality, request.contract_id)
+            row = await self._visible_contract(connection, municipality, request.contract_id)
         try:
             ends = choose_termination_date(stored_terms(_stored(row)), notice, requested, today)
         except ContractsDomainError as error:

@@ -47,14 +47,16 @@ class CostRpcs(RpcBase):
             account_codes=[convert.account_code_message(code) for code in CHART]
         )
 
-    async def _visible(self, connection: AsyncConnection, municipality: str, raw_id: str) -> Any:
+    async def _visible_cost_entry(
+        self, connection: AsyncConnection, municipality: str, raw_id: str
+    ) -> Any:
         entry_id = resource_id(raw_id, "cost_entry_id", "cost entry")
         row = await repository.get_cost_entry(connection, municipality, entry_id)
         if row is None:
             raise NotFound("No such cost entry")
         return row
 
-    async def _message(self, connection: AsyncConnection, row: Any) -> pb.CostEntry:
+    async def _cost_entry_message(self, connection: AsyncConnection, row: Any) -> pb.CostEntry:
         counts = await repository.attachment_counts(connection, "COST_ENTRY", [row.id])
         return convert.cost_entry_message(row, self._today(), counts.get(row.id, 0))
 
@@ -83,8 +85,9 @@ class CostRpcs(RpcBase):
                     connection, caller.subject, key, "CreateCostEntry", digest
                 )
                 if existing is not None:
-                    return await self._message(
-                        connection, await self._visible(connection, municipality, existing)
+                    return await self._cost_entry_message(
+                        connection,
+                        await self._visible_cost_entry(connection, municipality, existing),
                     )
             await self._check_contract(connection, municipality, values["contract_id"])
         # The clients service decides whether the client exists for this caller (and audits it).
@@ -127,13 +130,15 @@ class CostRpcs(RpcBase):
         municipality = access.municipality_staff(caller)
         try:
             async with self._db.transaction() as connection:
-                row = await self._visible(connection, municipality, request.cost_entry_id)
+                row = await self._visible_cost_entry(
+                    connection, municipality, request.cost_entry_id
+                )
                 await self._audit.record(
                     connection,
                     caller,
                     [cost_entry_entry(row, "cost-entry.read", convert.COST_ENTRY_FIELDS)],
                 )
-                return await self._message(connection, row)
+                return await self._cost_entry_message(connection, row)
         except NotFound:
             await self._audit_missing(
                 caller, "cost-entry.read", f"cost-entries/{request.cost_entry_id[:64]}"
@@ -150,7 +155,7 @@ class CostRpcs(RpcBase):
             request.cost_entry, self._today(), list(request.update_mask.paths)
         )
         async with self._db.transaction() as connection:
-            row = await self._visible(connection, municipality, request.cost_entry_id)
+            row = await self._visible_cost_entry(connection, municipality, request.cost_entry_id)
             try:
                 require_open(CostEntryStatus(row.status))
             except ContractsDomainError as error:
@@ -164,13 +169,13 @@ class CostRpcs(RpcBase):
                     f"The cost entry is at version {row.version}, not {request.expected_version}"
                     " (or a claim took it)"
                 )
-            updated = await self._visible(connection, municipality, row.id)
+            updated = await self._visible_cost_entry(connection, municipality, row.id)
             await self._audit.record(
                 connection,
                 caller,
                 [cost_entry_entry(updated, "cost-entry.update", sorted(values))],
             )
-            return await self._message(connection, updated)
+            return await self._cost_entry_message(connection, updated)
 
     async def VoidCostEntry(
         self, request: pb.VoidCostEntryRequest, context: Context
@@ -180,7 +185,7 @@ class CostRpcs(RpcBase):
         expected_version(request.expected_version)
         reason = required_text(request.reason, "reason", 1000)
         async with self._db.transaction() as connection:
-            row = await self._visible(connection, municipality, request.cost_entry_id)
+            row = await self._visible_cost_entry(connection, municipality, request.cost_entry_id)
             try:
                 target = transition_cost_entry(CostEntryStatus(row.status), "void")
             except ContractsDomainError as error:
@@ -192,13 +197,13 @@ class CostRpcs(RpcBase):
                 raise StaleVersion(
                     f"The cost entry is at version {row.version}, not {request.expected_version}"
                 )
-            updated = await self._visible(connection, municipality, row.id)
+            updated = await self._visible_cost_entry(connection, municipality, row.id)
             await self._audit.record(
                 connection,
                 caller,
                 [cost_entry_entry(updated, "cost-entry.void", ("status", "void_reason"))],
             )
-            return await self._message(connection, updated)
+            return await self._cost_entry_message(connection, updated)
 
     async def ListCostEntries(
         self, request: pb.ListCostEntriesRequest, context: Context
