@@ -24,6 +24,7 @@ from kotopolku.common.identity import (
     AssertionSigner,
     Caller,
 )
+from kotopolku.contracts.v1 import contracts_pb2_grpc
 from kotopolku.gateway.auth.tokens import JwksCache, TokenValidator
 from kotopolku.gateway.problems import from_remote
 from kotopolku.gateway.settings import GatewaySettings
@@ -80,6 +81,7 @@ class GatewayState:
     assessment: assessment_pb2_grpc.AssessmentServiceAsyncStub
     plans: plans_pb2_grpc.PlansServiceAsyncStub
     programme: programme_pb2_grpc.ProgrammeServiceAsyncStub
+    contracts: contracts_pb2_grpc.ContractsServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
@@ -110,6 +112,7 @@ class GatewayState:
             assessment=assessment_pb2_grpc.AssessmentServiceStub(channels["assessment"]),  # type: ignore[arg-type]
             plans=plans_pb2_grpc.PlansServiceStub(channels["plans"]),  # type: ignore[arg-type]
             programme=programme_pb2_grpc.ProgrammeServiceStub(channels["programme"]),  # type: ignore[arg-type]
+            contracts=contracts_pb2_grpc.ContractsServiceStub(channels["contracts"]),  # type: ignore[arg-type]
             channels=channels,
             http=http,
         )
