@@ -18,8 +18,8 @@ export KC_PORT="${KC_PORT:-8080}" KC_MANAGEMENT_PORT="${KC_MANAGEMENT_PORT:-9000
 GATEWAY_PORT="${GATEWAY_PORT:-8000}"
 GRPC_PORT_BASE="${GRPC_PORT_BASE:-50050}"
 # Backend services and their port numbers (offsets); a new service is one more entry here.
-declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5)
-BACKENDS=(clients audit assessment plans programme)
+declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5 [contracts]=12)
+BACKENDS=(clients audit assessment plans programme contracts)
 SERVICES=("${BACKENDS[@]}" gateway)
 
 port_of() { echo $((GRPC_PORT_BASE + PORT_OFFSET[$1])); }
@@ -96,7 +96,8 @@ up() {
     start_service "$name" "${common[@]}" \
       "KOTOPOLKU_SERVICE_KEY_FILE=$keys/service.pem" "KOTOPOLKU_MIGRATE_ON_START=true" \
       "KOTOPOLKU_GRPC_PORT=$(port_of "$name")" "KOTOPOLKU_METRICS_PORT=$(($(port_of "$name") + 1000))" \
-      "KOTOPOLKU_DATABASE_URL=$(database_url "$name")"
+      "KOTOPOLKU_DATABASE_URL=$(database_url "$name")" \
+      "KOTOPOLKU_OBJECT_STORE_URL=$KOTOPOLKU_VAR/objects/$name"
   done
   start_service gateway "${common[@]}" "KOTOPOLKU_HTTP_PORT=$GATEWAY_PORT" \
     "KOTOPOLKU_GATEWAY_KEY_FILE=$keys/gateway.pem" \
