@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kotopolku.common.audit import AuditEntry
-from kotopolku.common.errors import InvalidArgument, NotFound
+from kotopolku.common.errors import AlreadyExists, InvalidArgument, NotFound
 from kotopolku.common.identity import current_caller
 from kotopolku.common.objectstore import (
     ObjectIntegrityError,
@@ -152,6 +153,11 @@ class AttachmentRpcs(RpcBase):
                     connection, caller, [_entry(owner, owner_row, row, "attachment.create")]
                 )
                 return convert.attachment_message(row)
+        except IntegrityError as error:
+            await self._forget(object_key)
+            raise AlreadyExists(
+                "A request with the same Idempotency-Key was being processed; retry it"
+            ) from error
         except BaseException:
             await self._forget(object_key)
             raise

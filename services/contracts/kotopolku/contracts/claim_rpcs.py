@@ -53,6 +53,7 @@ from kotopolku.contracts.rpc_support import (
     StorageUnavailable,
     StoredFileDamaged,
     claim_entries,
+    concurrent_duplicates,
     fingerprint,
     idempotency_key,
     invalid,
@@ -254,61 +255,62 @@ class ClaimRpcs(RpcBase):
         claim_id = repository.new_id()
         now = self._now()
         entry_ids = [line.cost.id for line in assembled.lines]
-        async with self._db.transaction() as connection:
-            if await repository.take_for_claim(connection, entry_ids, claim_id, now) != len(
-                entry_ids
-            ):
-                raise InvalidState(
-                    "Another claim took some of these cost entries meanwhile; assemble again"
-                )
-            await repository.insert_claim(
-                connection,
-                {
-                    "id": claim_id,
-                    "version": 1,
-                    "municipality_code": municipality,
-                    "compensation_type": kind.value,
-                    "period_start": period.start,
-                    "period_end": period.end,
-                    "status": ClaimStatus.DRAFT.value,
-                    "claimed_cents": assembled.claimed_cents,
-                    "approved_cents": None,
-                    "paid_cents": None,
-                    "submission_reference": "",
-                    "decision_reference": "",
-                    "submitted_document_key": "",
-                    "submitted_document_sha256": "",
-                    "created_by": caller.subject,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-                [
+        with concurrent_duplicates():
+            async with self._db.transaction() as connection:
+                if await repository.take_for_claim(connection, entry_ids, claim_id, now) != len(
+                    entry_ids
+                ):
+                    raise InvalidState(
+                        "Another claim took some of these cost entries meanwhile; assemble again"
+                    )
+                await repository.insert_claim(
+                    connection,
                     {
-                        "claim_id": claim_id,
-                        "line_number": line.line_number,
-                        "cost_entry_id": line.cost.id,
-                        "client_id": line.cost.client_id,
-                        "contract_id": line.cost.contract_id,
-                        "account_code": line.cost.account_code,
-                        "activity_date": line.cost.activity_date,
-                        "amount_cents": line.cost.amount_cents,
-                        "description": line.cost.description,
-                        "invoice_reference": line.cost.invoice_reference,
-                        "eligibility": _facts_json(line.facts),
+                        "id": claim_id,
+                        "version": 1,
+                        "municipality_code": municipality,
+                        "compensation_type": kind.value,
+                        "period_start": period.start,
+                        "period_end": period.end,
+                        "status": ClaimStatus.DRAFT.value,
+                        "claimed_cents": assembled.claimed_cents,
                         "approved_cents": None,
-                        "decision_note": "",
-                    }
-                    for line in assembled.lines
-                ],
-            )
-            await self._claim_event(connection, caller, claim_id, "created", self._today())
-            if key:
-                await self._idempotency.remember(
-                    connection, caller.subject, key, "CreateClaim", digest, claim_id
+                        "paid_cents": None,
+                        "submission_reference": "",
+                        "decision_reference": "",
+                        "submitted_document_key": "",
+                        "submitted_document_sha256": "",
+                        "created_by": caller.subject,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                    [
+                        {
+                            "claim_id": claim_id,
+                            "line_number": line.line_number,
+                            "cost_entry_id": line.cost.id,
+                            "client_id": line.cost.client_id,
+                            "contract_id": line.cost.contract_id,
+                            "account_code": line.cost.account_code,
+                            "activity_date": line.cost.activity_date,
+                            "amount_cents": line.cost.amount_cents,
+                            "description": line.cost.description,
+                            "invoice_reference": line.cost.invoice_reference,
+                            "eligibility": _facts_json(line.facts),
+                            "approved_cents": None,
+                            "decision_note": "",
+                        }
+                        for line in assembled.lines
+                    ],
                 )
-            return await self._read_claim(
-                connection, caller, municipality, claim_id, "claim.create"
-            )
+                await self._claim_event(connection, caller, claim_id, "created", self._today())
+                if key:
+                    await self._idempotency.remember(
+                        connection, caller.subject, key, "CreateClaim", digest, claim_id
+                    )
+                return await self._read_claim(
+                    connection, caller, municipality, claim_id, "claim.create"
+                )
 
     async def _claim_event(
         self,

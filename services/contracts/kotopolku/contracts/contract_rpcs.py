@@ -24,6 +24,7 @@ from kotopolku.contracts.enums import from_proto
 from kotopolku.contracts.rpc_support import (
     Context,
     RpcBase,
+    concurrent_duplicates,
     contract_entry,
     fingerprint,
     idempotency_key,
@@ -110,45 +111,47 @@ class ContractRpcs(RpcBase):
         key = idempotency_key(request.idempotency_key)
         digest = fingerprint(request)
         now, today = self._now(), self._today()
-        async with self._db.transaction() as connection:
-            if key:
-                existing = await self._idempotency.find(
-                    connection, caller.subject, key, "CreateContract", digest
-                )
-                if existing is not None:
-                    return await self._contract_message(
-                        connection, await self._visible_contract(connection, municipality, existing)
+        with concurrent_duplicates():
+            async with self._db.transaction() as connection:
+                if key:
+                    existing = await self._idempotency.find(
+                        connection, caller.subject, key, "CreateContract", digest
                     )
-            columns = {
-                **values,
-                "kind": values["kind"].value,
-                "renewal_type": values["renewal_type"].value,
-                "responsible_officer": values["responsible_officer"] or caller.subject,
-                "status": ContractStatus.DRAFT.value,
-            }
-            columns["next_deadline"] = _deadline(columns, today)
-            row = await repository.insert_contract(
-                connection,
-                {
-                    **columns,
-                    "id": repository.new_id(),
-                    "version": 1,
-                    "municipality_code": municipality,
-                    "created_by": caller.subject,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
-            if key:
-                await self._idempotency.remember(
-                    connection, caller.subject, key, "CreateContract", digest, row.id
+                    if existing is not None:
+                        return await self._contract_message(
+                            connection,
+                            await self._visible_contract(connection, municipality, existing),
+                        )
+                columns = {
+                    **values,
+                    "kind": values["kind"].value,
+                    "renewal_type": values["renewal_type"].value,
+                    "responsible_officer": values["responsible_officer"] or caller.subject,
+                    "status": ContractStatus.DRAFT.value,
+                }
+                columns["next_deadline"] = _deadline(columns, today)
+                row = await repository.insert_contract(
+                    connection,
+                    {
+                        **columns,
+                        "id": repository.new_id(),
+                        "version": 1,
+                        "municipality_code": municipality,
+                        "created_by": caller.subject,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
                 )
-            await self._audit.record(
-                connection,
-                caller,
-                [contract_entry(row, "contract.create", convert.CONTRACT_FIELDS)],
-            )
-            return convert.contract_message(row, today)
+                if key:
+                    await self._idempotency.remember(
+                        connection, caller.subject, key, "CreateContract", digest, row.id
+                    )
+                await self._audit.record(
+                    connection,
+                    caller,
+                    [contract_entry(row, "contract.create", convert.CONTRACT_FIELDS)],
+                )
+                return convert.contract_message(row, today)
 
     async def GetContract(self, request: pb.GetContractRequest, context: Context) -> pb.Contract:
         caller = current_caller()

@@ -22,6 +22,7 @@ from kotopolku.contracts.enums import from_proto
 from kotopolku.contracts.rpc_support import (
     Context,
     RpcBase,
+    concurrent_duplicates,
     cost_entry_entry,
     fingerprint,
     idempotency_key,
@@ -98,32 +99,33 @@ class CostRpcs(RpcBase):
             collector.fail("client_id", "is not a client of the municipality")
             collector.raise_if_any()
         now = self._now()
-        async with self._db.transaction() as connection:
-            row = await repository.insert_cost_entry(
-                connection,
-                {
-                    **values,
-                    "id": repository.new_id(),
-                    "version": 1,
-                    "municipality_code": municipality,
-                    "status": CostEntryStatus.OPEN.value,
-                    "claim_id": None,
-                    "void_reason": "",
-                    "created_by": caller.subject,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
-            if key:
-                await self._idempotency.remember(
-                    connection, caller.subject, key, "CreateCostEntry", digest, row.id
+        with concurrent_duplicates():
+            async with self._db.transaction() as connection:
+                row = await repository.insert_cost_entry(
+                    connection,
+                    {
+                        **values,
+                        "id": repository.new_id(),
+                        "version": 1,
+                        "municipality_code": municipality,
+                        "status": CostEntryStatus.OPEN.value,
+                        "claim_id": None,
+                        "void_reason": "",
+                        "created_by": caller.subject,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
                 )
-            await self._audit.record(
-                connection,
-                caller,
-                [cost_entry_entry(row, "cost-entry.create", convert.COST_ENTRY_FIELDS)],
-            )
-            return convert.cost_entry_message(row, self._today())
+                if key:
+                    await self._idempotency.remember(
+                        connection, caller.subject, key, "CreateCostEntry", digest, row.id
+                    )
+                await self._audit.record(
+                    connection,
+                    caller,
+                    [cost_entry_entry(row, "cost-entry.create", convert.COST_ENTRY_FIELDS)],
+                )
+                return convert.cost_entry_message(row, self._today())
 
     async def GetCostEntry(self, request: pb.GetCostEntryRequest, context: Context) -> pb.CostEntry:
         caller = current_caller()

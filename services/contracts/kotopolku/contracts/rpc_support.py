@@ -3,20 +3,22 @@ idempotent-create bookkeeping, page tokens and audit entries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import grpc
 from google.protobuf.message import Message
+from sqlalchemy.exc import IntegrityError
 
 from kotopolku.common import pagination
 from kotopolku.common.audit import AuditEntry, AuditRecorder, Outcome
 from kotopolku.common.client_directory import ClientDirectory
 from kotopolku.common.clock import Clock, as_utc
 from kotopolku.common.db import Database
-from kotopolku.common.errors import DomainError, FieldViolation, InvalidArgument
+from kotopolku.common.errors import AlreadyExists, DomainError, FieldViolation, InvalidArgument
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
 from kotopolku.common.identity import Caller
 from kotopolku.common.objectstore import ObjectStore
@@ -50,6 +52,17 @@ def refused(problems: ClaimProblems) -> InvalidArgument:
     first = violations[0].description if violations else "The claim is refused"
     more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
     return InvalidArgument(first + more, violations=violations)
+
+
+@contextmanager
+def concurrent_duplicates() -> Iterator[None]:
+    """A create racing another with the same Idempotency-Key loses on the key's primary key."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise AlreadyExists(
+            "A request with the same Idempotency-Key was being processed; retry it"
+        ) from error
 
 
 def idempotency_key(key: str) -> str:
