@@ -15,7 +15,7 @@ import grpc
 
 from kotopolku.clients.v1 import clients_pb2, clients_pb2_grpc
 from kotopolku.common.errors import (
-    DomainError,
+    DependencyUnavailable,
     FieldViolation,
     InvalidArgument,
     NotFound,
@@ -24,12 +24,6 @@ from kotopolku.common.errors import (
 )
 
 log = logging.getLogger(__name__)
-
-
-class ClientsUnavailable(DomainError):
-    status = grpc.StatusCode.UNAVAILABLE
-    type = "service-unavailable"
-    title = "A backend service is unavailable"
 
 
 class ClientDirectory:
@@ -57,4 +51,4 @@ class ClientDirectory:
                     remote.detail, violations=[FieldViolation(field, remote.detail)]
                 ) from None
             log.warning("clients service call failed", extra={"grpc_code": remote.code.name})
-            raise ClientsUnavailable("The clients service did not answer; try again") from None
+            raise DependencyUnavailable.of("clients", error) from None

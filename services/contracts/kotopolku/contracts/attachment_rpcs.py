@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kotopolku.common.audit import AuditEntry
-from kotopolku.common.errors import AlreadyExists, InvalidArgument, NotFound
+from kotopolku.common.errors import AlreadyExists, DependencyUnavailable, InvalidArgument, NotFound
 from kotopolku.common.identity import current_caller
 from kotopolku.common.objectstore import (
     ObjectIntegrityError,
@@ -35,7 +35,6 @@ from kotopolku.contracts.enums import AttachmentOwner, from_proto
 from kotopolku.contracts.rpc_support import (
     Context,
     RpcBase,
-    StorageUnavailable,
     StoredFileDamaged,
     fingerprint,
     idempotency_key,
@@ -126,7 +125,7 @@ class AttachmentRpcs(RpcBase):
             )
         except ObjectStoreError as error:
             log.warning("object store write failed", extra={"error": type(error).__name__})
-            raise StorageUnavailable("The file store did not answer; try again") from None
+            raise DependencyUnavailable("The file store did not answer; try again") from None
         try:
             async with self._db.transaction() as connection:
                 row = await repository.insert_attachment(
@@ -206,7 +205,7 @@ class AttachmentRpcs(RpcBase):
                     "The stored file does not match its checksum; restore it from backup"
                 ) from None
             except ObjectStoreError:
-                raise StorageUnavailable("The file store did not answer; try again") from None
+                raise DependencyUnavailable("The file store did not answer; try again") from None
             await self._audit.record(
                 connection, caller, [_entry(owner, owner_row, row, "attachment.read-content")]
             )

@@ -16,7 +16,13 @@ from kotopolku.clients.v1 import clients_pb2
 from kotopolku.common import pagination
 from kotopolku.common.audit import AuditEntry
 from kotopolku.common.clock import as_utc
-from kotopolku.common.errors import InvalidArgument, InvalidState, NotFound, StaleVersion
+from kotopolku.common.errors import (
+    DependencyUnavailable,
+    InvalidArgument,
+    InvalidState,
+    NotFound,
+    StaleVersion,
+)
 from kotopolku.common.identity import Caller, current_caller
 from kotopolku.common.objectstore import (
     ObjectIntegrityError,
@@ -50,7 +56,6 @@ from kotopolku.contracts.enums import ExportFormat, from_proto
 from kotopolku.contracts.rpc_support import (
     Context,
     RpcBase,
-    StorageUnavailable,
     StoredFileDamaged,
     claim_entries,
     concurrent_duplicates,
@@ -477,7 +482,7 @@ class ClaimRpcs(RpcBase):
             try:
                 await self._store.put(key, document.content, content_type=document.media_type)
             except ObjectStoreError:
-                raise StorageUnavailable("The file store did not answer; try again") from None
+                raise DependencyUnavailable("The file store did not answer; try again") from None
             stored_key.append(key)
             return {
                 "submitted_on": day,
@@ -663,7 +668,7 @@ class ClaimRpcs(RpcBase):
                 "The submitted claim document does not match its checksum"
             ) from None
         except ObjectStoreError:
-            raise StorageUnavailable("The file store did not answer; try again") from None
+            raise DependencyUnavailable("The file store did not answer; try again") from None
         frozen = claim_export.json_document(row, [])
         return claim_export.Document(content, frozen.media_type, frozen.filename)
 

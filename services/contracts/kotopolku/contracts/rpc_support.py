@@ -37,12 +37,6 @@ class StoredFileDamaged(DomainError):
     title = "A stored file is damaged"
 
 
-class StorageUnavailable(DomainError):
-    status = grpc.StatusCode.UNAVAILABLE
-    type = "service-unavailable"
-    title = "A backend service is unavailable"
-
-
 def invalid(error: ContractsDomainError) -> InvalidArgument:
     return InvalidArgument.field(error.field, error.message)
 

@@ -14,19 +14,17 @@ import sqlalchemy as sa
 
 from kotopolku.audit.v1 import audit_pb2
 from kotopolku.clients.service import DEFINITION as CLIENTS_DEFINITION
-from kotopolku.clients.service import ClientsSettings
 from kotopolku.clients.v1 import clients_pb2, clients_pb2_grpc
 from kotopolku.common import testing
 from kotopolku.common.errors import RemoteError, parse_rpc_error
 from kotopolku.common.identity import METADATA_KEY, Caller, Role
 from kotopolku.common.server import ServiceHost
-from kotopolku.contracts.service import DEFINITION, ContractsSettings
+from kotopolku.contracts.service import DEFINITION
 from kotopolku.contracts.tables import audit_outbox
 from kotopolku.contracts.v1 import contracts_pb2 as pb
 from kotopolku.contracts.v1 import contracts_pb2_grpc
 
 PURPOSE = "integration-services"
-UNREACHABLE = "127.0.0.1:1"
 # 10:00 in Helsinki on Monday 2 March 2026.
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -274,18 +272,6 @@ class System:
                 await channel.close()
 
 
-def _settings(keys: testing.TestKeys) -> dict[str, Any]:
-    return {
-        "grpc_port": 0,
-        "metrics_port": 0,
-        "gateway_public_key_file": keys.gateway_public,
-        "service_public_key_file": keys.service_public,
-        "service_key_file": keys.service_private,
-        "audit_address": UNREACHABLE,
-        "migrate_on_start": True,
-    }
-
-
 async def start_system(
     keys: testing.TestKeys,
     database_url: str,
@@ -294,31 +280,24 @@ async def start_system(
     clock: Clock,
     **settings: Any,
 ) -> System:
-    clients_host = ServiceHost(
-        CLIENTS_DEFINITION,
-        ClientsSettings(database_url=clients_database_url, **_settings(keys)),
-        verifier=keys.verifier(),
-    )
-    clients_port = await clients_host.start()
-    host = ServiceHost(
-        DEFINITION,
-        ContractsSettings(
-            database_url=database_url,
-            clients_address=f"127.0.0.1:{clients_port}",
-            object_store_url=object_store_url,
-            **_settings(keys),
-            **settings,
-        ),
-        clock=clock,
-        verifier=keys.verifier(),
+    clients_host = await testing.start_host(
+        CLIENTS_DEFINITION, keys, database_url=clients_database_url
     )
     try:
-        port = await host.start()
+        host = await testing.start_host(
+            DEFINITION,
+            keys,
+            clock=clock,
+            database_url=database_url,
+            clients_address=f"127.0.0.1:{clients_host.port}",
+            object_store_url=object_store_url,
+            **settings,
+        )
     except BaseException:
         await clients_host.stop(0)
         raise
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-    clients_channel = grpc.aio.insecure_channel(f"127.0.0.1:{clients_port}")
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{host.port}")
+    clients_channel = grpc.aio.insecure_channel(f"127.0.0.1:{clients_host.port}")
     return System(
         keys,
         clients_host,
