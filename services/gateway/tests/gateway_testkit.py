@@ -44,6 +44,8 @@ from kotopolku.common.identity import Role
 from kotopolku.common.server import ServiceDefinition, ServiceHost
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.common.testing import TestKeys
+from kotopolku.contracts.service import DEFINITION as CONTRACTS_DEFINITION
+from kotopolku.contracts.service import ContractsSettings
 from kotopolku.gateway.app import create_app
 from kotopolku.gateway.settings import GatewaySettings
 from kotopolku.plans.service import DEFINITION as PLANS_DEFINITION
@@ -386,6 +388,7 @@ EXTRA_BACKENDS = (
     Backend("assessment", ASSESSMENT_DEFINITION, AssessmentSettings),
     Backend("plans", PLANS_DEFINITION, PlansSettings),
     Backend("programme", PROGRAMME_DEFINITION, ProgrammeSettings),
+    Backend("contracts", CONTRACTS_DEFINITION, ContractsSettings),
 )
 
 
