@@ -56,6 +56,45 @@ def _client(api: httpx.Client, token: str, row: tuple[Any, ...], extra: dict[str
     return response.json()
 
 
+DEMO_CONTRACTS = {
+    "demo-contract-placement": {
+        "kind": "placement-agreement",
+        "title": "Sopimus kuntaan osoittamisesta ja kotoutumisen edistämisestä",
+        "parties": [
+            {"role": "ely-centre", "name": "Uudenmaan ELY-keskus", "business_id": "0245437-2"}
+        ],
+        "valid_from": "2020-01-01",
+        "renewal": {"type": "open-ended", "notice_period_days": 180},
+    },
+    "demo-contract-lease": {
+        "kind": "housing-lease",
+        "title": "Vuokrasopimus, Kontulantie 1 A 2 (kiintiöpakolaisperhe)",
+        "parties": [
+            {"role": "lessor", "name": "Kiinteistö Oy Kontula", "business_id": "0112038-9"}
+        ],
+        "valid_from": "2026-01-01",
+        "renewal": {"type": "open-ended", "notice_period_days": 30},
+        "amount_cents": 85000,
+        "amount_basis": "per-month",
+    },
+}
+
+
+def _contracts(api: httpx.Client, token: str) -> int:
+    """Helsinki's placement agreement and a lease, active (the same keys on every run)."""
+    auth = {"Authorization": f"Bearer {token}"}
+    for key, body in DEMO_CONTRACTS.items():
+        response = api.post("/v1/contracts", json=body, headers={**auth, "Idempotency-Key": key})
+        response.raise_for_status()
+        contract = response.json()
+        if contract["status"] == "draft":
+            api.post(
+                f"/v1/contracts/{contract['id']}/activate",
+                headers={**auth, "If-Match": f'"{contract["version"]}"'},
+            ).raise_for_status()
+    return len(DEMO_CONTRACTS)
+
+
 def main() -> int:
     with httpx.Client(base_url=API, timeout=20) as api:
         helsinki = user_token("helsinki.officer")
@@ -91,6 +130,7 @@ def main() -> int:
                     "Idempotency-Key": "demo-thread-amina",
                 },
             ).raise_for_status()
+        contracts = _contracts(api, helsinki)
         referrer = service_token("referrer-migri", "referrer-migri-secret")
         api.post(
             "/v1/referrals",
@@ -104,7 +144,10 @@ def main() -> int:
             },
             headers={"Authorization": f"Bearer {referrer}", "Idempotency-Key": "demo-referral-1"},
         ).raise_for_status()
-    print(f"demo data: {sum(1 for c in created if c)} clients, 1 referral, 1 thread (idempotent)")
+    print(
+        f"demo data: {sum(1 for c in created if c)} clients, 1 referral, 1 thread,"
+        f" {contracts} contracts (idempotent)"
+    )
     return 0
 
 

@@ -46,6 +46,8 @@ from kotopolku.common.identity import Role
 from kotopolku.common.server import ServiceDefinition, ServiceHost
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.common.testing import TestKeys
+from kotopolku.contracts.service import DEFINITION as CONTRACTS_DEFINITION
+from kotopolku.contracts.service import ContractsSettings
 from kotopolku.esign.service import DEFINITION as ESIGN_DEFINITION
 from kotopolku.esign.service import EsignSettings
 from kotopolku.gateway.app import create_app
@@ -398,6 +400,7 @@ EXTRA_BACKENDS = (
     Backend("appointments", APPOINTMENTS_DEFINITION, AppointmentsSettings),
     Backend("interpretation", INTERPRETATION_DEFINITION, InterpretationSettings),
     Backend("esign", ESIGN_DEFINITION, EsignSettings),
+    Backend("contracts", CONTRACTS_DEFINITION, ContractsSettings),
 )
 
 

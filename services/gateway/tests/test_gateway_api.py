@@ -428,6 +428,7 @@ async def test_health_readiness_and_metrics(gateway: GatewayStack) -> None:
                 "appointments",
                 "interpretation",
                 "esign",
+                "contracts",
             )
         },
     }

@@ -46,3 +46,15 @@ class ServiceSettings(CommonSettings):
     # Database connection pool (PostgreSQL).
     db_pool_size: int = Field(10, ge=1)
     db_max_overflow: int = Field(10, ge=0)
+
+
+class ObjectStoreSettings(ServiceSettings):
+    """Settings of a service that keeps files in object storage (kotopolku.common.objectstore)."""
+
+    # A directory (embedded default), file:///path, or s3://bucket/prefix. Services set their
+    # own default directory.
+    object_store_url: str = ""
+    # S3-compatible storage other than AWS (MinIO, Ceph RGW, …): its endpoint, e.g.
+    # https://s3.internal:9000. Credentials come from the standard AWS_* variables.
+    object_store_s3_endpoint_url: str = ""
+    object_store_s3_region: str = ""

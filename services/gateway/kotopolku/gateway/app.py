@@ -18,6 +18,7 @@ from kotopolku.gateway.routers import (
     assessment,
     audit,
     clients,
+    contracts,
     esign,
     health,
     interpretation,
@@ -93,6 +94,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         appointments.router,
         interpretation.router,
         esign.router,
+        contracts.router,
         audit.router,
         health.router,
     ):

@@ -25,6 +25,7 @@ from kotopolku.common.identity import (
     AssertionSigner,
     Caller,
 )
+from kotopolku.contracts.v1 import contracts_pb2_grpc
 from kotopolku.esign.v1 import esign_pb2_grpc
 from kotopolku.gateway.auth.tokens import JwksCache, TokenValidator
 from kotopolku.gateway.problems import from_remote
@@ -90,6 +91,7 @@ class GatewayState:
     appointments: appointments_pb2_grpc.AppointmentsServiceAsyncStub
     interpretation: interpretation_pb2_grpc.InterpretationServiceAsyncStub
     esign: esign_pb2_grpc.EsignServiceAsyncStub
+    contracts: contracts_pb2_grpc.ContractsServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
@@ -126,6 +128,7 @@ class GatewayState:
                 channels["interpretation"]
             ),
             esign=esign_pb2_grpc.EsignServiceStub(channels["esign"]),  # type: ignore[arg-type]
+            contracts=contracts_pb2_grpc.ContractsServiceStub(channels["contracts"]),  # type: ignore[arg-type]
             channels=channels,
             http=http,
         )
