@@ -189,13 +189,14 @@ def _facts(
     due_field = f"{prefix}follow_up_due"
     due_on = collector.check(due_field, lambda: optional_date(due, due_field))
     checked = None
-    if follow_up is not None and visited_on is not None and not collector.failed(due_field):
+    if follow_up is not None and not collector.failed(due_field):
         checked = collector.check(
             f"{prefix}follow_up",
             lambda: validate_follow_up(
                 follow_up,
                 due_on,
-                visited_on,
+                # A bad visit date is reported already; the other rules still apply.
+                visited_on or date.min,
                 anonymous=anonymous,
                 field=f"{prefix}follow_up",
                 due_field=due_field,
