@@ -153,7 +153,9 @@ class Guidance:
             metadata=self.md(caller),
         )
 
-    async def link_consent(self, caller: Caller, client_id: str, **fields: Any) -> clients_pb2.Consent:
+    async def link_consent(
+        self, caller: Caller, client_id: str, **fields: Any
+    ) -> clients_pb2.Consent:
         values: dict[str, Any] = {
             "client_id": client_id,
             "purpose": "counselling-visit-link",

@@ -58,7 +58,9 @@ async def test_an_anonymous_visit_stores_no_personal_data(svc: Guidance) -> None
         assert len(stored[name]) == UUID_LENGTH
     assert not await svc.rows(visits, anonymous_visit_id=created.id)
 
-    [event] = [e for e in await svc.audit_events() if e.resource == f"anonymous-visits/{created.id}"]
+    [event] = [
+        e for e in await svc.audit_events() if e.resource == f"anonymous-visits/{created.id}"
+    ]
     assert event.action == "anonymous-visit.create"
     assert event.subject_client_id == ""
     assert "age_band" in event.fields
@@ -146,9 +148,7 @@ async def test_client_visits_are_tenant_scoped_versioned_and_audited(svc: Guidan
         grpc.StatusCode.NOT_FOUND,
     )
     # Another municipality's client is not there for this officer.
-    await rpc_error(
-        svc.visit(other.officer, client_visit(client.id)), grpc.StatusCode.NOT_FOUND
-    )
+    await rpc_error(svc.visit(other.officer, client_visit(client.id)), grpc.StatusCode.NOT_FOUND)
 
     updated = await svc.stub.UpdateVisit(
         pb.UpdateVisitRequest(
@@ -254,7 +254,8 @@ async def test_an_anonymous_visit_is_linked_to_a_client_only_with_consent(svc: G
     [row] = await svc.rows(anonymous_visits, id=anonymous.id)
     assert client.id not in {str(v) for v in row._mapping.values()}
     read = await svc.stub.GetAnonymousVisit(
-        pb.GetAnonymousVisitRequest(anonymous_visit_id=anonymous.id), metadata=svc.md(office.officer)
+        pb.GetAnonymousVisitRequest(anonymous_visit_id=anonymous.id),
+        metadata=svc.md(office.officer),
     )
     assert read.linked
     [event] = [
