@@ -241,7 +241,7 @@ class SeriesRpcs(RpcBase):
                 lambda due: validate_task_due(due, row.started_on, row.plan_ends_on),
             )
             existing = (await repository.tasks_of(connection, [row.id]))[row.id]
-            checked("task", lambda: validate_task_count(len(existing)))
+            checked("tasks", lambda: validate_task_count(len(existing)))
             await repository.insert_tasks(
                 connection, row.id, [{**values, "status": TaskStatus.OPEN.value}]
             )

@@ -1,6 +1,6 @@
 """Turns API messages into validated column values, reporting every offending field at once.
 
-Field paths are those of the request (``"visit.topics[1]"``, ``"task.due_on"``), as in the other
+Field paths are those of the resource the request carries (``"topics[1]"``, ``"due_on"``), as in the other
 services. Anonymous visits take codes, a language code, a date and a service point only: the
 message has no other field, and nothing here copies anything else into a row.
 """
@@ -215,7 +215,7 @@ def _facts(
     }
 
 
-def visit_values(message: pb.Visit, today: date, prefix: str = "visit.") -> dict[str, Any]:
+def visit_values(message: pb.Visit, today: date, prefix: str = "") -> dict[str, Any]:
     """Every editable column of a client visit, validated as a whole."""
     collector = Collector()
     values = _facts(message, prefix, today, collector, anonymous=False, due=message.follow_up_due)
@@ -238,7 +238,7 @@ def visit_values(message: pb.Visit, today: date, prefix: str = "visit.") -> dict
 def new_visit_client(message: pb.Visit) -> str:
     collector = Collector()
     client_id = collector.check(
-        "visit.client_id", lambda: parse_uuid(message.client_id, "visit.client_id")
+        "client_id", lambda: parse_uuid(message.client_id, "client_id")
     )
     collector.raise_if_any()
     assert client_id is not None
@@ -248,13 +248,13 @@ def new_visit_client(message: pb.Visit) -> str:
 def anonymous_values(message: pb.AnonymousVisit, today: date) -> dict[str, Any]:
     """The columns of an anonymous visit: codes, a language, a date and a service point."""
     collector = Collector()
-    values = _facts(message, "visit.", today, collector, anonymous=True)
+    values = _facts(message, "", today, collector, anonymous=True)
     del values["follow_up_due"]
-    age_band = _code(AgeBand, message.age_band, "visit.age_band", collector)
+    age_band = _code(AgeBand, message.age_band, "age_band", collector)
     values["age_band"] = age_band.value if age_band else None
     values["service_point_id"] = collector.check(
-        "visit.service_point_id",
-        lambda: parse_uuid(message.service_point_id, "visit.service_point_id"),
+        "service_point_id",
+        lambda: parse_uuid(message.service_point_id, "service_point_id"),
     )
     collector.raise_if_any()
     return values
@@ -270,7 +270,7 @@ def update_mask(paths: Sequence[str], allowed: frozenset[str]) -> set[str]:
     return set(paths)
 
 
-def article_content(message: pb.ArticleContent, prefix: str = "content.") -> dict[str, Any]:
+def article_content(message: pb.ArticleContent, prefix: str = "") -> dict[str, Any]:
     collector = Collector()
     question = collector.check(
         f"{prefix}question",
@@ -306,18 +306,18 @@ def language(value: str, field: str = "language") -> str:
 
 def task_values(message: pb.SeriesTask, check_due: Callable[[date], date]) -> dict[str, Any]:
     collector = Collector()
-    topic = _code(Topic, message.topic, "task.topic", collector)
+    topic = _code(Topic, message.topic, "topic", collector)
     description = collector.check(
-        "task.description",
+        "description",
         lambda: validate_text(
             message.description,
-            field="task.description",
+            field="description",
             max_length=MAX_DESCRIPTION_LENGTH,
             required=True,
         ),
     )
     due_on = collector.check(
-        "task.due_on", lambda: check_due(parse_date(message.due_on, "task.due_on"))
+        "due_on", lambda: check_due(parse_date(message.due_on, "due_on"))
     )
     collector.raise_if_any()
     assert topic is not None

@@ -49,10 +49,10 @@ class VisitRpcs(RpcBase):
         caller = current_caller()
         municipality = access.service_point_writer(caller)
         name = checked(
-            "service_point.name",
+            "name",
             lambda: validate_text(
                 request.service_point.name,
-                field="service_point.name",
+                field="name",
                 max_length=200,
                 required=True,
             ),
@@ -162,11 +162,11 @@ class VisitRpcs(RpcBase):
                 )
                 return convert.visit_message(row)
         # Outside the transaction: the clients service answers for itself (and audits its read).
-        await self._clients.require_client(client_id, "visit.client_id")
+        await self._clients.require_client(client_id, "client_id")
         now = self._now()
         async with self._db.transaction() as connection:
             await self._service_point(
-                connection, municipality, values["service_point_id"], "visit.service_point_id"
+                connection, municipality, values["service_point_id"], "service_point_id"
             )
             try:
                 row = await repository.insert_visit(
@@ -224,7 +224,7 @@ class VisitRpcs(RpcBase):
                     setattr(merged, path, getattr(request.visit, path))
             values = visit_values(merged, self._today())
             await self._service_point(
-                connection, municipality, values["service_point_id"], "visit.service_point_id"
+                connection, municipality, values["service_point_id"], "service_point_id"
             )
             if not await repository.update_visit(
                 connection, row.id, request.expected_version, values, self._now()
@@ -288,7 +288,7 @@ class VisitRpcs(RpcBase):
                 connection,
                 municipality,
                 values["service_point_id"],
-                "visit.service_point_id",
+                "service_point_id",
                 low_threshold=True,
             )
             row = await repository.insert_anonymous_visit(

@@ -183,5 +183,5 @@ async def test_series_rules_and_tenants(svc: Guidance) -> None:
         metadata=svc.md(office.officer),
     )
     error = await rpc_error(late, grpc.StatusCode.INVALID_ARGUMENT)
-    assert error.violations[0].field == "task.due_on"
+    assert error.violations[0].field == "due_on"
     assert date.fromisoformat(series.plan_ends_on) == date(2026, 12, 31)

@@ -81,17 +81,17 @@ async def test_anonymous_visits_take_codes_only_and_nothing_half_done(svc: Guida
     )
     error = await rpc_error(svc.anonymous(office.officer, bad), grpc.StatusCode.INVALID_ARGUMENT)
     assert {v.field for v in error.violations} == {
-        "visit.visited_on",
-        "visit.topics[1]",
-        "visit.interpreter.language",
-        "visit.follow_up",
-        "visit.age_band",
+        "visited_on",
+        "topics[1]",
+        "interpreter.language",
+        "follow_up",
+        "age_band",
     }
     error = await rpc_error(
         svc.anonymous(office.officer, anonymous_visit(office_desk.id)),
         grpc.StatusCode.INVALID_ARGUMENT,
     )
-    assert error.violations[0].field == "visit.service_point_id"
+    assert error.violations[0].field == "service_point_id"
     other = Office.new()
     foreign_point = await svc.service_point(other.officer)
     await rpc_error(
@@ -180,7 +180,7 @@ async def test_client_visits_are_tenant_scoped_versioned_and_audited(svc: Guidan
         metadata=svc.md(office.officer),
     )
     error = await rpc_error(bad_due, grpc.StatusCode.INVALID_ARGUMENT)
-    assert error.violations[0].field == "visit.follow_up_due"
+    assert error.violations[0].field == "follow_up_due"
 
     listed = await svc.stub.ListClientVisits(
         pb.ListClientVisitsRequest(client_id=client.id), metadata=svc.md(office.officer)

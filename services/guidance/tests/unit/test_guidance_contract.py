@@ -102,13 +102,13 @@ def test_anonymous_values_are_only_codes_a_language_a_date_and_a_point() -> None
     with pytest.raises(InvalidArgument) as info:
         anonymous_values(pb.AnonymousVisit(language="klingon"), date(2026, 3, 2))
     assert {v.field for v in info.value.violations} == {
-        "visit.visited_on",
-        "visit.channel",
-        "visit.language",
-        "visit.topics",
-        "visit.follow_up",
-        "visit.age_band",
-        "visit.service_point_id",
+        "visited_on",
+        "channel",
+        "language",
+        "topics",
+        "follow_up",
+        "age_band",
+        "service_point_id",
     }
 
 

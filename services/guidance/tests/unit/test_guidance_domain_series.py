@@ -83,7 +83,7 @@ def test_tasks_fall_within_the_series_and_are_done_once() -> None:
     assert validate_task_due(TODAY, TODAY, date(2026, 5, 1)) == TODAY
     with pytest.raises(GuidanceDomainError) as info:
         validate_task_due(date(2026, 5, 2), TODAY, date(2026, 5, 1))
-    assert info.value.field == "task.due_on"
+    assert info.value.field == "due_on"
     validate_task_count(99)
     with pytest.raises(GuidanceDomainError):
         validate_task_count(100)

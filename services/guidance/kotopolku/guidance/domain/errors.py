@@ -1,7 +1,7 @@
 """Errors raised by the guidance domain.
 
 Every rule violation is a :class:`GuidanceDomainError`: a :class:`ValueError` that names the
-offending field with the API's snake_case path (``"visit.topics[1]"``). Messages never repeat
+offending field with the API's snake_case path (``"topics[1]"``). Messages never repeat
 values that may be personal data.
 """
 

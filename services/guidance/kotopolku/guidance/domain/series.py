@@ -74,7 +74,7 @@ def proposed_schedule(started_on: date, plan_ends_on: date) -> list[date]:
 
 
 def validate_task_due(
-    due_on: date, started_on: date, plan_ends_on: date, *, field: str = "task.due_on"
+    due_on: date, started_on: date, plan_ends_on: date, *, field: str = "due_on"
 ) -> date:
     if not started_on <= due_on <= plan_ends_on:
         raise GuidanceDomainError(field, "must fall within the series (started_on..plan_ends_on)")
@@ -83,7 +83,7 @@ def validate_task_due(
 
 def validate_task_count(existing: int) -> None:
     if existing >= MAX_TASKS:
-        raise GuidanceDomainError("task", f"a series holds at most {MAX_TASKS} tasks")
+        raise GuidanceDomainError("tasks", f"a series holds at most {MAX_TASKS} tasks")
 
 
 def complete_task(
