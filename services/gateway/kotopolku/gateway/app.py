@@ -16,6 +16,7 @@ from kotopolku.gateway.routers import (
     assessment,
     audit,
     clients,
+    guidance,
     health,
     plans,
     programme,
@@ -84,6 +85,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         assessment.router,
         plans.router,
         programme.router,
+        guidance.router,
         audit.router,
         health.router,
     ):

@@ -27,6 +27,7 @@ from kotopolku.common.identity import (
 from kotopolku.gateway.auth.tokens import JwksCache, TokenValidator
 from kotopolku.gateway.problems import from_remote
 from kotopolku.gateway.settings import GatewaySettings
+from kotopolku.guidance.v1 import guidance_pb2_grpc
 from kotopolku.plans.v1 import plans_pb2_grpc
 from kotopolku.programme.v1 import programme_pb2_grpc
 
@@ -80,6 +81,7 @@ class GatewayState:
     assessment: assessment_pb2_grpc.AssessmentServiceAsyncStub
     plans: plans_pb2_grpc.PlansServiceAsyncStub
     programme: programme_pb2_grpc.ProgrammeServiceAsyncStub
+    guidance: guidance_pb2_grpc.GuidanceServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
@@ -110,6 +112,7 @@ class GatewayState:
             assessment=assessment_pb2_grpc.AssessmentServiceStub(channels["assessment"]),  # type: ignore[arg-type]
             plans=plans_pb2_grpc.PlansServiceStub(channels["plans"]),  # type: ignore[arg-type]
             programme=programme_pb2_grpc.ProgrammeServiceStub(channels["programme"]),  # type: ignore[arg-type]
+            guidance=guidance_pb2_grpc.GuidanceServiceStub(channels["guidance"]),  # type: ignore[arg-type]
             channels=channels,
             http=http,
         )
