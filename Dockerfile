@@ -59,6 +59,13 @@ RUN groupadd --system --gid 10001 kotopolku \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /tmp \
        --shell /usr/sbin/nologin kotopolku
 
+# The guidance service's knowledge-base search reads Finnish base forms with Voikko.
+RUN if [ "${SERVICE}" = guidance ]; then \
+        apt-get update \
+        && apt-get install -y --no-install-recommends libvoikko1 voikko-fi \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi
+
 COPY --from=build /opt/kotopolku /opt/kotopolku
 
 ENV PATH=/opt/kotopolku/bin:$PATH \

@@ -69,6 +69,7 @@ test: lint
 	KOTOPOLKU_DB_SERVER=$$pg KOTOPOLKU_OIDC_LEEWAY_SECONDS=2 bash scripts/stack.sh up; \
 	KOTOPOLKU_API_URL=http://127.0.0.1:18000 KOTOPOLKU_KEYCLOAK_URL=http://127.0.0.1:18080 \
 	KOTOPOLKU_REQUIRE_KEYCLOAK=1 KOTOPOLKU_E2E_AUDIT_DATABASE_URL=$${pg%/postgres}/kotopolku_audit \
+	  KOTOPOLKU_E2E_GUIDANCE_DATABASE_URL=$${pg%/postgres}/kotopolku_guidance \
 	  $(PY) -m pytest e2e -q -p no:cacheprovider
 
 # e2e only, against a running system (make up, or a cluster: set KOTOPOLKU_API_URL).
