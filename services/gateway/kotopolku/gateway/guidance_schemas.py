@@ -226,9 +226,9 @@ class VisitPatch(Model):
     topics: list[Topic] | None = Field(None, max_length=20)
     interpreter: Interpretation | None = None
     referrals: list[Referral] | None = Field(None, max_length=20)
-    follow_up: FollowUp | None = None
-    follow_up_due: str | None = None
-    notes: str | None = Field(None, max_length=4000)
+    follow_up: FollowUp | None = Field(None, examples=["none"])
+    follow_up_due: str | None = Field(None, examples=[None])
+    notes: str | None = Field(None, max_length=4000, examples=["Ohjattu TE-palveluihin."])
 
     def message_and_mask(self) -> tuple[pb.Visit, list[str]]:
         message = pb.Visit(
@@ -362,9 +362,10 @@ class AnonymousVisitPage(Model):
 
 
 class LinkIn(Model):
-    client_id: str = Field(max_length=64)
+    client_id: str = Field(max_length=64, examples=["3f9a6a57-2c0d-4b4e-9a53-1d0c3e1c2b7a"])
     consent_id: str = Field(
         max_length=64,
+        examples=["8d1e2f4a-0b6c-4d7e-8f9a-1b2c3d4e5f60"],
         description="The client's consent of purpose counselling-visit-link (clients service)",
     )
     notes: str = Field("", max_length=4000)
@@ -396,7 +397,7 @@ class SeriesTaskIn(Model):
 
 
 class TaskCompletion(Model):
-    done_on: str | None = Field(None, description=f"{DATE}; default today")
+    done_on: str | None = Field(None, description=f"{DATE}; default today", examples=["2026-03-09"])
     visit_id: str | None = Field(None, max_length=64)
     cancel: bool = Field(False, description="Cancel the task instead of marking it done")
 
@@ -499,7 +500,9 @@ class ArticleCreate(Model):
 
 class ArticlePatch(Model):
     question: str | None = Field(None, max_length=500)
-    answer: str | None = Field(None, max_length=10_000)
+    answer: str | None = Field(
+        None, max_length=10_000, examples=["Hakemus tehdään kaupungin verkkosivuilla."]
+    )
     topics: list[Topic] | None = Field(None, max_length=20)
 
     def message_and_mask(self) -> tuple[pb.ArticleContent, list[str]]:

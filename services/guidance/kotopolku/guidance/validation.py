@@ -237,9 +237,7 @@ def visit_values(message: pb.Visit, today: date, prefix: str = "") -> dict[str, 
 
 def new_visit_client(message: pb.Visit) -> str:
     collector = Collector()
-    client_id = collector.check(
-        "client_id", lambda: parse_uuid(message.client_id, "client_id")
-    )
+    client_id = collector.check("client_id", lambda: parse_uuid(message.client_id, "client_id"))
     collector.raise_if_any()
     assert client_id is not None
     return client_id
@@ -316,9 +314,7 @@ def task_values(message: pb.SeriesTask, check_due: Callable[[date], date]) -> di
             required=True,
         ),
     )
-    due_on = collector.check(
-        "due_on", lambda: check_due(parse_date(message.due_on, "due_on"))
-    )
+    due_on = collector.check("due_on", lambda: check_due(parse_date(message.due_on, "due_on")))
     collector.raise_if_any()
     assert topic is not None
     return {"topic": topic.value, "description": description, "due_on": due_on}
