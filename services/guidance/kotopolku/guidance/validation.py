@@ -1,8 +1,8 @@
 """Turns API messages into validated column values, reporting every offending field at once.
 
 Field paths are those of the resource the request carries (``"topics[1]"``, ``"due_on"``), as
-in the other services. Anonymous visits take codes, a language code, a date and a service point only: the
-message has no other field, and nothing here copies anything else into a row.
+in the other services. Anonymous visits take codes, a language code, a date and a service point
+only: the message has no other field, and nothing here copies anything else into a row.
 """
 
 from __future__ import annotations
