@@ -1,4 +1,5 @@
-"""Locust workload: municipal integration-service officers working on client records.
+"""Locust workload: municipal integration-service officers working on client records,
+assessments of service need and integration plans.
 
 Each simulated officer (``helsinki.officer`` / ``tampere.officer`` alternating, so both
 municipalities 091 and 837 are loaded) logs in through the dev Keycloak, seeds a few clients of
@@ -8,6 +9,12 @@ its municipality and then repeats weighted tasks:
 * search clients by name   (3)  POST  /v1/clients/search
 * create a client          (1)  POST  /v1/clients            fresh Idempotency-Key
 * update a client          (1)  GET   /v1/clients/{id}, then PATCH with If-Match
+* record an assessment     (1)  POST  /v1/clients/{id}/assessments (the eight interview areas),
+                                then PATCH the outcome with If-Match
+* read an assessment       (1)  GET   /v1/assessments/{id}
+* draft a plan             (1)  POST  /v1/clients/{id}/plans  (goals and an agreed service)
+* read a plan              (2)  GET   /v1/plans/{id}
+* list overdue reviews     (1)  GET   /v1/plans/overdue-reviews
 
 Requests are named by route template, so the update's GET counts under ``GET /v1/clients/{id}``.
 A ``412`` on the PATCH means another officer changed the client in between; that is an expected
@@ -71,6 +78,18 @@ POOL_LIMIT = 2000
 TOKEN_RECHECK_S = 20.0
 
 CLIENT_ROUTE = "/v1/clients/{id}"
+ASSESSMENT_ROUTE = "/v1/assessments/{id}"
+PLAN_ROUTE = "/v1/plans/{id}"
+INTERVIEW_AREAS = (
+    "literacy",
+    "language_skills",
+    "study_and_working_life_skills",
+    "education_and_work_history",
+    "special_skills_and_strengths",
+    "own_goals",
+    "societal_knowledge_and_participation",
+    "life_situation_and_service_needs",
+)
 STALE_ROUTE = f"{CLIENT_ROUTE} [412 stale]"
 LOAD_TEST_HEADER = {"X-Load-Test": "locust"}
 
@@ -248,16 +267,51 @@ events.test_start.add_listener(_log_in_before_spawning)
 events.spawning_complete.add_listener(_reset_stats_after_seeding)
 
 
-# Client ids per officer username (i.e. per municipality), shared by that officer's users.
-_pools: dict[str, list[str]] = {}
+# Ids per kind ("clients", "assessments", "plans") and officer username (i.e. municipality),
+# shared by that officer's users.
+_pools: dict[tuple[str, str], list[str]] = {}
 
 
-def _remember(username: str, client_id: str) -> None:
-    pool = _pools.setdefault(username, [])
+def _remember(username: str, record_id: str, kind: str = "clients") -> None:
+    pool = _pools.setdefault((kind, username), [])
     if len(pool) >= POOL_LIMIT:
-        pool[random.randrange(POOL_LIMIT)] = client_id
+        pool[random.randrange(POOL_LIMIT)] = record_id
     else:
-        pool.append(client_id)
+        pool.append(record_id)
+
+
+def assessment_body(rng: random.Random) -> dict[str, Any]:
+    """A basic assessment with the eight interview areas and a CEFR level or two."""
+    basic: dict[str, Any] = {
+        area: {"summary": f"Haastattelussa käsitelty ({rng.randint(1, 9)})"}
+        for area in INTERVIEW_AREAS
+    }
+    basic["language_proficiencies"] = [
+        {"language": "fi", "reading": rng.choice(["A1", "A2", "B1"]), "speaking": "A1"}
+    ]
+    return {"kind": "basic", "basic": basic}
+
+
+def plan_body(rng: random.Random) -> dict[str, Any]:
+    start = date.today()
+    end = start + timedelta(days=rng.randint(180, 364))
+    return {
+        "kind": "individual",
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+        "goals": [
+            {"category": "integration", "text": "Suomen kielen taito arjessa"},
+            {"category": "employment-or-entrepreneurship", "text": "Työharjoittelu"},
+        ],
+        "services": [
+            {
+                "other_service": "Kielikahvila",
+                "planned_start": start.isoformat(),
+                "planned_end": end.isoformat(),
+            }
+        ],
+        "obligations": {"receives_social_assistance": rng.random() < 0.5},
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -311,6 +365,77 @@ def update_client(user: OfficerUser) -> None:
             return
 
 
+def record_assessment(user: OfficerUser) -> None:
+    client_id = user.pick_client()
+    with user.client.post(
+        f"/v1/clients/{client_id}/assessments",
+        json=assessment_body(user.rng),
+        headers={**user.headers(), "Idempotency-Key": str(uuid.uuid4())},
+        name="/v1/clients/{id}/assessments",
+        catch_response=True,
+    ) as response:
+        if response.status_code != 201:
+            response.failure(f"assessment: HTTP {response.status_code}")
+            return
+        assessment_id = str(response.json()["id"])
+        etag = response.headers.get("ETag", "")
+    _remember(user.username, assessment_id, "assessments")
+    outcome = {
+        "outcome": {"kind": "integration-plan-needed", "reason": "Kielitaito ja työnhaku"},
+        "next_step": {
+            "date": (date.today() + timedelta(days=14)).isoformat(),
+            "description": "Kotoutumissuunnitelman laadinta",
+        },
+    }
+    user.client.patch(
+        f"/v1/assessments/{assessment_id}",
+        json=outcome,
+        headers={**user.headers(), "If-Match": etag},
+        name=ASSESSMENT_ROUTE,
+    )
+
+
+def read_assessment(user: OfficerUser) -> None:
+    assessment_id = user.pick("assessments")
+    if assessment_id is None:
+        record_assessment(user)
+        return
+    user.client.get(
+        f"/v1/assessments/{assessment_id}", headers=user.headers(), name=ASSESSMENT_ROUTE
+    )
+
+
+def draft_plan(user: OfficerUser) -> None:
+    with user.client.post(
+        f"/v1/clients/{user.pick_client()}/plans",
+        json=plan_body(user.rng),
+        headers={**user.headers(), "Idempotency-Key": str(uuid.uuid4())},
+        name="/v1/clients/{id}/plans",
+        catch_response=True,
+    ) as response:
+        if response.status_code != 201:
+            response.failure(f"plan: HTTP {response.status_code}")
+            return
+        _remember(user.username, str(response.json()["id"]), "plans")
+
+
+def read_plan(user: OfficerUser) -> None:
+    plan_id = user.pick("plans")
+    if plan_id is None:
+        draft_plan(user)
+        return
+    user.client.get(f"/v1/plans/{plan_id}", headers=user.headers(), name=PLAN_ROUTE)
+
+
+def list_overdue_reviews(user: OfficerUser) -> None:
+    user.client.get(
+        "/v1/plans/overdue-reviews",
+        params={"page_size": 20},
+        headers=user.headers(),
+        name="/v1/plans/overdue-reviews",
+    )
+
+
 def _pacing() -> Callable[..., float]:
     if RPS_PER_USER <= 0:
         return constant(0)
@@ -325,6 +450,11 @@ TASKS: dict[Callable[[OfficerUser], None], int] = {
     search_by_name: 3,
     create_client: 1,
     update_client: 1,
+    record_assessment: 1,
+    read_assessment: 1,
+    draft_plan: 1,
+    read_plan: 2,
+    list_overdue_reviews: 1,
 }
 # HTTP requests one run of each task makes (for pacing by request rate).
 REQUESTS_PER_TASK: dict[Callable[[OfficerUser], None], int] = {
@@ -332,6 +462,11 @@ REQUESTS_PER_TASK: dict[Callable[[OfficerUser], None], int] = {
     search_by_name: 1,
     create_client: 1,
     update_client: 2,
+    record_assessment: 2,
+    read_assessment: 1,
+    draft_plan: 1,
+    read_plan: 1,
+    list_overdue_reviews: 1,
 }
 
 
@@ -365,11 +500,15 @@ class OfficerUser(FastHttpUser):
         _run["seeded_users"] += 1
 
     def pick_client(self) -> str:
-        pool = _pools.get(self.username)
+        pool = _pools.get(("clients", self.username))
         if not pool:
             self.create("/v1/clients [seed]")
-            pool = _pools[self.username]
+            pool = _pools[("clients", self.username)]
         return self.rng.choice(pool)
+
+    def pick(self, kind: str) -> str | None:
+        pool = _pools.get((kind, self.username))
+        return self.rng.choice(pool) if pool else None
 
     def create(self, name: str) -> None:
         with self.client.post(

@@ -87,6 +87,25 @@ class Unauthenticated(DomainError):
     title = "Authentication required"
 
 
+class DependencyUnavailable(DomainError):
+    """Another service this call needs did not answer; the caller may retry."""
+
+    status = grpc.StatusCode.UNAVAILABLE
+    type = "service-unavailable"
+    title = "A service this call needs is not available"
+
+    @classmethod
+    def of(cls, service: str, error: grpc.aio.AioRpcError) -> DependencyUnavailable:
+        # The status name only: a remote message text may carry data we must not pass on.
+        return cls(f"The {service} service did not answer ({error.code().name}); try again")
+
+
+# What another service answers when the caller cannot see a record: the same as a missing one.
+NOT_VISIBLE_CODES = frozenset(
+    {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED}
+)
+
+
 def to_rpc_status(error: DomainError) -> status_pb2.Status:
     info = error_details_pb2.ErrorInfo(
         reason=error.type, domain=ERROR_DOMAIN, metadata={"title": error.title}
@@ -150,7 +169,9 @@ def parse_rpc_error(error: grpc.aio.AioRpcError) -> RemoteError:
 
 
 __all__ = [
+    "NOT_VISIBLE_CODES",
     "AlreadyExists",
+    "DependencyUnavailable",
     "DomainError",
     "FieldViolation",
     "IdempotencyKeyReused",

@@ -77,6 +77,15 @@ class Caller:
         return INTERNAL_SERVICE_ROLE in self.roles
 
 
+def service_caller(service_name: str) -> Caller:
+    """A service acting on its own behalf (background work), as audit records name it."""
+    return Caller(
+        subject=f"{SERVICE_ISSUER_PREFIX}{service_name}",
+        roles=frozenset({INTERNAL_SERVICE_ROLE}),
+        purpose="system-operation",
+    )
+
+
 _current_caller: contextvars.ContextVar[Caller | None] = contextvars.ContextVar(
     "kotopolku_caller", default=None
 )
@@ -134,11 +143,7 @@ class AssertionSigner:
         return jwt.encode(claims, self._key, algorithm=_ALGORITHM)
 
     def service_caller(self, service_name: str) -> Caller:
-        return Caller(
-            subject=f"{SERVICE_ISSUER_PREFIX}{service_name}",
-            roles=frozenset({INTERNAL_SERVICE_ROLE}),
-            purpose="system-operation",
-        )
+        return service_caller(service_name)
 
 
 class ServiceAssertion:

@@ -8,15 +8,19 @@ and real assertions, never a mocked interceptor.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from sqlalchemy.engine import make_url
 
+from kotopolku.common.clock import Clock, utcnow
 from kotopolku.common.identity import (
     GATEWAY_ISSUER,
     AssertionSigner,
@@ -24,8 +28,12 @@ from kotopolku.common.identity import (
     Caller,
     generate_key_pair,
 )
+from kotopolku.common.server import ServiceDefinition, ServiceHost
 
 POSTGRES_ENV = "KOTOPOLKU_TEST_POSTGRES_URL"
+# Nothing listens there: audit events stay in the outbox, where tests read them.
+UNREACHABLE = "127.0.0.1:1"
+_HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 
 
 @dataclass(frozen=True)
@@ -95,3 +103,55 @@ def fresh_postgres_database(server_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+def host_settings(keys: TestKeys, **overrides: Any) -> dict[str, Any]:
+    """What every service started by a test shares: an ephemeral port, no metrics endpoint, the
+    test keys, migrations at start and an unreachable audit service."""
+    return {
+        "grpc_port": 0,
+        "metrics_port": 0,
+        "gateway_public_key_file": keys.gateway_public,
+        "service_public_key_file": keys.service_public,
+        "service_key_file": keys.service_private,
+        "audit_address": UNREACHABLE,
+        "migrate_on_start": True,
+        **overrides,
+    }
+
+
+async def start_host(
+    definition: ServiceDefinition,
+    keys: TestKeys,
+    *,
+    clock: Clock = utcnow,
+    run_background: bool = True,
+    **settings: Any,
+) -> ServiceHost:
+    """A real service in this process (migrations, interceptors, identity checks, outbox)."""
+    host = ServiceHost(
+        definition,
+        definition.settings_class(**host_settings(keys, **settings)),
+        clock=clock,
+        verifier=keys.verifier(),
+        run_background=run_background,
+    )
+    await host.start()
+    return host
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for services that must know each other's address
+    before both have started."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def temporary_henkilotunnus(born: date, individual: int) -> str:
+    """A valid temporary (900-999) identity code, computed independently of the services."""
+    assert 900 <= individual <= 999, "test codes use the temporary individual numbers"
+    sign = {19: "-", 20: "A"}[born.year // 100]
+    digits = f"{born.day:02d}{born.month:02d}{born.year % 100:02d}"
+    number = f"{individual:03d}"
+    return f"{digits}{sign}{number}{_HETU_CHECK[int(digits + number) % 31]}"

@@ -12,7 +12,7 @@ import grpc
 
 from kotopolku.clients.v1 import clients_pb2, clients_pb2_grpc
 from kotopolku.common.errors import (
-    DomainError,
+    DependencyUnavailable,
     FieldViolation,
     InvalidArgument,
     NotFound,
@@ -21,12 +21,6 @@ from kotopolku.common.errors import (
 )
 
 log = logging.getLogger(__name__)
-
-
-class ClientsUnavailable(DomainError):
-    status = grpc.StatusCode.UNAVAILABLE
-    type = "service-unavailable"
-    title = "A backend service is unavailable"
 
 
 class ClientDirectory:
@@ -54,4 +48,4 @@ class ClientDirectory:
                     remote.detail, violations=[FieldViolation("client_id", remote.detail)]
                 ) from None
             log.warning("clients service call failed", extra={"grpc_code": remote.code.name})
-            raise ClientsUnavailable("The clients service did not answer; try again") from None
+            raise DependencyUnavailable.of("clients", error) from None

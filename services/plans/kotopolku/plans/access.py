@@ -2,10 +2,11 @@
 
 Deny by default. Officers (municipal and employment) and managers read the plans of their own
 municipality; officers change only the plans their own authority is responsible for. A client
-user reads the plans they are part of and approves their own plan. The programme service, as an
-internal service, reads what an enrolment needs and reports outcomes. Every other role — among
-them service providers — is refused outright. Crossing a tenant boundary answers as if the plan
-did not exist.
+user reads the plans they are part of and approves their own plan. A welfare-area worker reads
+the multi-sector plans their welfare area takes part in, and nothing else. The programme
+service, as an internal service, reads what an enrolment needs and reports outcomes. Every other
+role — among them service providers — is refused outright. Crossing a tenant boundary answers as
+if the plan did not exist.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, Final
 from kotopolku.common.errors import PermissionDenied
 from kotopolku.common.identity import SERVICE_ISSUER_PREFIX, Caller, Role
 from kotopolku.plans.domain.authority import authorities_of
-from kotopolku.plans.domain.model import ResponsibleAuthority
+from kotopolku.plans.domain.model import PlanKind, ResponsibleAuthority
 
 STAFF_READERS: Final = frozenset({Role.MUNICIPAL_OFFICER, Role.EMPLOYMENT_OFFICER, Role.MANAGER})
 STAFF_WRITERS: Final = frozenset({Role.MUNICIPAL_OFFICER, Role.EMPLOYMENT_OFFICER})
@@ -30,10 +31,36 @@ def is_client_user(caller: Caller) -> bool:
     return caller.has_any(Role.CLIENT)
 
 
+def is_welfare_area_worker(caller: Caller) -> bool:
+    return caller.has_any(Role.WELFARE_AREA_WORKER) and bool(caller.welfare_area)
+
+
+def welfare_area_may_read(caller: Caller, row: Any) -> bool:
+    """A multi-sector plan is shared with the welfare area taking part in it (§3.4.3)."""
+    return (
+        is_welfare_area_worker(caller)
+        and row.kind == PlanKind.MULTI_SECTOR
+        and row.welfare_area == caller.welfare_area
+    )
+
+
+def welfare_area_of(caller: Caller) -> str:
+    if not is_welfare_area_worker(caller):
+        raise PermissionDenied("Only a welfare-area worker lists the welfare area's plans")
+    assert caller.welfare_area is not None
+    return caller.welfare_area
+
+
 def require_reader(caller: Caller) -> None:
     """Roles that never see plans are refused outright rather than told 'not found'."""
-    if not (is_staff_reader(caller) or is_client_user(caller)):
+    if not (is_staff_reader(caller) or is_client_user(caller) or is_welfare_area_worker(caller)):
         raise PermissionDenied("This role may not read integration plans")
+
+
+def require_staff_or_client(caller: Caller) -> None:
+    """Lists by client are for the municipality's staff and the client themselves."""
+    if not (is_staff_reader(caller) or is_client_user(caller)):
+        raise PermissionDenied("This role may not list a client's integration plans")
 
 
 def staff_municipality(caller: Caller, *, write: bool) -> str:

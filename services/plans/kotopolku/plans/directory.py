@@ -11,23 +11,8 @@ from dataclasses import dataclass
 import grpc
 
 from kotopolku.clients.v1 import clients_pb2, clients_pb2_grpc
-from kotopolku.common.errors import DomainError, NotFound
+from kotopolku.common.errors import NOT_VISIBLE_CODES, DependencyUnavailable, NotFound
 from kotopolku.programme.v1 import programme_pb2, programme_pb2_grpc
-
-# Statuses that mean "this caller cannot see such a record": the same answer as a missing one.
-_NOT_VISIBLE = frozenset(
-    {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED}
-)
-
-
-class DependencyUnavailable(DomainError):
-    status = grpc.StatusCode.UNAVAILABLE
-    type = "dependency-unavailable"
-    title = "A service this call needs is not available"
-
-
-def _unavailable(service: str, error: grpc.aio.AioRpcError) -> DependencyUnavailable:
-    return DependencyUnavailable(f"The {service} service did not answer ({error.code().name})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +35,9 @@ class ClientDirectory:
                 clients_pb2.GetClientRequest(client_id=client_id), timeout=self._timeout
             )
         except grpc.aio.AioRpcError as error:
-            if error.code() in _NOT_VISIBLE:
+            if error.code() in NOT_VISIBLE_CODES:
                 return None
-            raise _unavailable("clients", error) from error
+            raise DependencyUnavailable.of("clients", error) from error
         return ClientRef(client.id, client.municipality_code)
 
     async def require_client(self, client_id: str) -> ClientRef:
@@ -68,9 +53,9 @@ class ClientDirectory:
                 clients_pb2.GetOwnClientRequest(), timeout=self._timeout
             )
         except grpc.aio.AioRpcError as error:
-            if error.code() in _NOT_VISIBLE:
+            if error.code() in NOT_VISIBLE_CODES:
                 return None
-            raise _unavailable("clients", error) from error
+            raise DependencyUnavailable.of("clients", error) from error
         return ClientRef(client.id, client.municipality_code)
 
 
@@ -91,7 +76,7 @@ class ProgrammeCatalogue:
                     timeout=self._timeout,
                 )
             except grpc.aio.AioRpcError as error:
-                if error.code() not in _NOT_VISIBLE:
-                    raise _unavailable("programme", error) from error
+                if error.code() not in NOT_VISIBLE_CODES:
+                    raise DependencyUnavailable.of("programme", error) from error
                 missing.add(service_id)
         return missing

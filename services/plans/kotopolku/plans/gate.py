@@ -87,8 +87,9 @@ class PlanGate:
         action: str,
         own: ClientRef | None = None,
     ) -> Any:
-        """The plan row if the caller may read it: staff of its municipality, or a client user
-        (``own``: their record) who is its client or a member of its family."""
+        """The plan row if the caller may read it: staff of its municipality, the welfare area
+        of a multi-sector plan, or a client user (``own``: their record) who is its client or a
+        member of its family."""
         access.require_reader(caller)
         row = await repository.get_plan(connection, plan_id_of(plan_id))
         if row is None or not await self._may_read(connection, caller, row, own):
@@ -109,7 +110,7 @@ class PlanGate:
     async def _may_read(
         self, connection: AsyncConnection, caller: Caller, row: Any, own: ClientRef | None
     ) -> bool:
-        if access.staff_may_read(caller, row):
+        if access.staff_may_read(caller, row) or access.welfare_area_may_read(caller, row):
             return True
         if own is None or not access.is_client_user(caller):
             return False

@@ -136,6 +136,58 @@ async def list_overdue(
     return (await connection.execute(query)).all()
 
 
+async def family_plans_in_force_of(
+    connection: AsyncConnection, client_ids: Iterable[str], municipality: str
+) -> Sequence[Row[Any]]:
+    """Family plans in force that one of these clients is the client or a member of."""
+    ids = sorted(set(client_ids))
+    member_of = sa.select(plan_members.c.plan_id).where(plan_members.c.client_id.in_(ids))
+    query = (
+        sa.select(plans)
+        .where(
+            plans.c.municipality_code == municipality,
+            plans.c.kind == PlanKind.FAMILY,
+            plans.c.status.in_(sorted(IN_FORCE)),
+            sa.or_(plans.c.client_id.in_(ids), plans.c.id.in_(member_of)),
+        )
+        .order_by(plans.c.id)
+    )
+    return (await connection.execute(query)).all()
+
+
+async def family_plans_in_force(
+    connection: AsyncConnection, after_id: str, limit: int
+) -> Sequence[Row[Any]]:
+    """All family plans in force, in id order from ``after_id`` (for the periodic check)."""
+    query = (
+        sa.select(plans)
+        .where(
+            plans.c.kind == PlanKind.FAMILY,
+            plans.c.status.in_(sorted(IN_FORCE)),
+            plans.c.id > after_id,
+        )
+        .order_by(plans.c.id)
+        .limit(limit)
+    )
+    return (await connection.execute(query)).all()
+
+
+async def list_welfare_area_plans(
+    connection: AsyncConnection,
+    welfare_area: str,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """Multi-sector plans the welfare area takes part in, oldest first."""
+    query = sa.select(plans).where(
+        plans.c.kind == PlanKind.MULTI_SECTOR, plans.c.welfare_area == welfare_area
+    )
+    if after is not None:
+        query = query.where(sa.tuple_(plans.c.created_at, plans.c.id) > sa.tuple_(*after))
+    query = query.order_by(plans.c.created_at, plans.c.id).limit(limit)
+    return (await connection.execute(query)).all()
+
+
 async def individual_plans_of(
     connection: AsyncConnection, client_ids: Iterable[str], municipality: str
 ) -> list[MemberPlan]:

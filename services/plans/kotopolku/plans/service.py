@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import Field
+
 from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.plans.directory import ClientDirectory, ProgrammeCatalogue
+from kotopolku.plans.family_end import LapsedFamilyPlanCheck
 from kotopolku.plans.servicer import PlansServicer
 from kotopolku.plans.tables import audit_outbox, idempotency_keys
 from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
@@ -23,6 +26,13 @@ class PlansSettings(ServiceSettings):
     clients_address: str = "127.0.0.1:50051"
     # Asked, as the caller, whether a service is in the municipality's integration programme.
     programme_address: str = "127.0.0.1:50055"
+    # How often family plans are checked for having lapsed with time (the members' plans reach
+    # their end dates); a review that ends a member's plan ends a lapsed family plan at once.
+    family_check_seconds: float = Field(3600.0, gt=0)
+
+
+# Where build() leaves the periodic family-plan check (tests drive it step by step).
+FAMILY_CHECK = "family_check"
 
 
 def build(runtime: Runtime) -> Sequence[Registration]:
@@ -37,6 +47,14 @@ def build(runtime: Runtime) -> Sequence[Registration]:
         ClientDirectory(runtime.user_channel(settings.clients_address)),
         ProgrammeCatalogue(runtime.user_channel(settings.programme_address)),
     )
+    check = LapsedFamilyPlanCheck(
+        runtime.database,
+        runtime.audit,
+        runtime.clock,
+        interval_seconds=settings.family_check_seconds,
+    )
+    runtime.extras[FAMILY_CHECK] = check
+    runtime.background.append(check.run)
     return [
         Registration(
             plans_pb2_grpc.add_PlansServiceServicer_to_server,

@@ -29,7 +29,7 @@ from kotopolku.common.errors import (
 )
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
 from kotopolku.common.identity import Caller, current_caller
-from kotopolku.plans import access, changes, convert, enums, repository
+from kotopolku.plans import access, changes, convert, enums, family_end, repository
 from kotopolku.plans.directory import ClientDirectory, ClientRef, ProgrammeCatalogue
 from kotopolku.plans.domain import authority, content, family, lifecycle, periods, reviews
 from kotopolku.plans.domain.model import (
@@ -285,7 +285,7 @@ class PlansServicer(plans_pb2_grpc.PlansServiceServicer):
         self, request: plans_pb2.ListClientPlansRequest, context: Context
     ) -> plans_pb2.ListPlansResponse:
         caller = current_caller()
-        access.require_reader(caller)
+        access.require_staff_or_client(caller)
         with domain_rules():
             client_id = parse_id(request.client_id, "client_id")
         if access.is_staff_reader(caller):
@@ -313,6 +313,25 @@ class PlansServicer(plans_pb2_grpc.PlansServiceServicer):
         return await self._client_plans(
             caller, own.id, own.municipality_code, request.page_size, request.page_token
         )
+
+    async def ListWelfareAreaPlans(
+        self, request: plans_pb2.ListWelfareAreaPlansRequest, context: Context
+    ) -> plans_pb2.ListPlansResponse:
+        caller = current_caller()
+        welfare_area = access.welfare_area_of(caller)
+        size = pagination.page_size(request.page_size)
+        after = _after(request.page_token, datetime.fromisoformat, "c")
+        async with self._db.transaction() as connection:
+            rows = await repository.list_welfare_area_plans(
+                connection, welfare_area, after, size + 1
+            )
+            return await self._page(
+                connection,
+                caller,
+                rows,
+                size,
+                lambda row: {"c": as_utc(row.created_at).isoformat(), "i": row.id},
+            )
 
     async def ListOverdueReviews(
         self, request: plans_pb2.ListOverdueReviewsRequest, context: Context
@@ -482,6 +501,18 @@ class PlansServicer(plans_pb2_grpc.PlansServiceServicer):
             await self._change_status(
                 connection, row, status, caller, f"review: {outcome.value.lower()}"
             )
+            if status is PlanStatus.ENDED and row.kind != PlanKind.FAMILY:
+                # The family's plan lapses with the last member's individual plan.
+                await family_end.end_lapsed(
+                    connection,
+                    self._audit,
+                    caller,
+                    await repository.family_plans_in_force_of(
+                        connection, [row.client_id], row.municipality_code
+                    ),
+                    today,
+                    self._clock(),
+                )
             return await self._respond(
                 connection, caller, row.id, "plan.review", fields=("reviews", "status")
             )

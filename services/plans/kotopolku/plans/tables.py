@@ -39,6 +39,8 @@ plans = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Index("ix_plans_client", "client_id", "created_at", "id"),
     sa.Index("ix_plans_review_due", "municipality_code", "review_due_date", "id"),
+    sa.Index("ix_plans_welfare_area", "welfare_area", "created_at", "id"),
+    sa.Index("ix_plans_kind_status", "kind", "status", "id"),
 )
 
 plan_members = sa.Table(

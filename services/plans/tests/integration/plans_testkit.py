@@ -24,7 +24,6 @@ import sqlalchemy as sa
 
 from kotopolku.audit.v1 import audit_pb2
 from kotopolku.clients.service import DEFINITION as CLIENTS
-from kotopolku.clients.service import ClientsSettings
 from kotopolku.clients.v1 import clients_pb2, clients_pb2_grpc
 from kotopolku.common import testing
 from kotopolku.common.errors import RemoteError, parse_rpc_error
@@ -37,14 +36,12 @@ from kotopolku.common.identity import (
 )
 from kotopolku.common.server import ServiceHost
 from kotopolku.plans.service import DEFINITION as PLANS
-from kotopolku.plans.service import PlansSettings
 from kotopolku.plans.tables import audit_outbox
 from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
 from kotopolku.programme.v1 import programme_pb2, programme_pb2_grpc
 
 Metadata = tuple[tuple[str, str], ...]
 PURPOSE = "integration-services"
-UNREACHABLE_AUDIT = "127.0.0.1:1"
 CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 # Noon in Helsinki, so the UTC and Finnish dates agree.
 START = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
@@ -301,52 +298,29 @@ class Stack:
         await self.programme_server.stop(0)
 
 
-def _common_settings(keys: testing.TestKeys) -> dict[str, Any]:
-    return {
-        "grpc_port": 0,
-        "metrics_port": 0,
-        "gateway_public_key_file": keys.gateway_public,
-        "service_public_key_file": keys.service_public,
-        "service_key_file": keys.service_private,
-        "audit_address": UNREACHABLE_AUDIT,
-        "migrate_on_start": True,
-    }
-
-
 async def start_clients(keys: testing.TestKeys, database: Path) -> ServiceHost:
     """The real clients service on a SQLite file of its own."""
-    host = ServiceHost(
-        CLIENTS,
-        ClientsSettings(database_url=f"sqlite:///{database}", **_common_settings(keys)),
-        verifier=keys.verifier(),
-    )
-    await host.start()
-    return host
+    return await testing.start_host(CLIENTS, keys, database_url=f"sqlite:///{database}")
 
 
 async def start_stack(keys: testing.TestKeys, database_url: str, clients_port: int) -> Stack:
-    common = _common_settings(keys)
     programme = StandInProgramme()
     programme_server = grpc.aio.server()
     programme_pb2_grpc.add_ProgrammeServiceServicer_to_server(programme, programme_server)
     programme_port = programme_server.add_insecure_port("127.0.0.1:0")
     await programme_server.start()
     clock = MovableClock()
-    plans_host = ServiceHost(
+    plans_host = await testing.start_host(
         PLANS,
-        PlansSettings(
-            database_url=database_url,
-            clients_address=f"127.0.0.1:{clients_port}",
-            programme_address=f"127.0.0.1:{programme_port}",
-            **common,
-        ),
+        keys,
         clock=clock,
-        verifier=keys.verifier(),
+        database_url=database_url,
+        clients_address=f"127.0.0.1:{clients_port}",
+        programme_address=f"127.0.0.1:{programme_port}",
     )
-    plans_port = await plans_host.start()
     stack = Stack(keys, clock, clients_port, plans_host, programme_server, programme)
     stack.channels = [
-        grpc.aio.insecure_channel(f"127.0.0.1:{plans_port}"),
+        grpc.aio.insecure_channel(f"127.0.0.1:{plans_host.port}"),
         grpc.aio.insecure_channel(f"127.0.0.1:{clients_port}"),
     ]
     return stack

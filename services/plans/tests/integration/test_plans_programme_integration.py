@@ -72,7 +72,7 @@ async def test_a_stopped_programme_service_makes_the_call_unavailable(stack: Sta
     error = await rpc_error(
         stack.create(plan(client_id, services=[catalogue_service()])), grpc.StatusCode.UNAVAILABLE
     )
-    assert error.type == "dependency-unavailable"
+    assert error.type == "service-unavailable"
     # Plans without catalogue services do not need it.
     await stack.create(plan(client_id, services=[other_service()]))
 

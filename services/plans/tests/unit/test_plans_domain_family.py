@@ -12,6 +12,7 @@ from kotopolku.plans.domain.family import (
     MemberPlan,
     check_family_plan_end,
     family_plan_limit,
+    has_lapsed,
     is_valid_individual_plan,
     valid_member_plans,
     validate_consent_reference,
@@ -106,3 +107,27 @@ def test_the_guardians_consent_is_required() -> None:
         with pytest.raises(InvalidPlanContent, match=says) as info:
             validate_consent_reference(bad)
         assert info.value.field == "family.guardian_consent_reference"
+
+
+@pytest.mark.parametrize(
+    ("plans", "lapsed"),
+    [
+        ([], True),
+        ([member_plan(TODAY)], False),
+        ([member_plan(date(2026, 2, 28))], True),
+        ([member_plan(date(2026, 12, 31), PlanStatus.ENDED)], True),
+        ([member_plan(date(2026, 12, 31), PlanStatus.SUSPENDED)], False),
+        ([member_plan(date(2026, 12, 31), PlanStatus.DRAFT)], True),
+        (
+            [
+                member_plan(date(2026, 2, 1), client="c1"),
+                member_plan(date(2026, 5, 1), PlanStatus.ACTIVE, client="c2"),
+            ],
+            False,
+        ),
+    ],
+)
+def test_a_family_plan_lapses_when_no_member_has_a_valid_plan(
+    plans: list[MemberPlan], lapsed: bool
+) -> None:
+    assert has_lapsed(plans, TODAY) is lapsed

@@ -29,10 +29,12 @@ from kotopolku.programme.domain import (
     PlanOutcome,
     ProgrammeDomainError,
     ServiceType,
+    check_enrolment_matches_plan,
     check_free_place,
     check_open_for_enrolment,
     choose_start_date,
     completion_summary,
+    enrolment_summary,
     interruption_summary,
     transition_enrolment,
     validate_attendance_day,
@@ -102,6 +104,41 @@ class EnrolmentRpcs(RpcBase):
 
     # --- enrolments ----------------------------------------------------------------------
 
+    async def _created_before(
+        self, caller: Caller, seen: access.Viewer, key: str, digest: str
+    ) -> programme_pb2.Enrolment | None:
+        """The enrolment an earlier request with this idempotency key created, if any."""
+        if not key:
+            return None
+        async with self._db.transaction() as connection:
+            existing = await self._idempotency.find(
+                connection, caller.subject, key, "CreateEnrolment", digest
+            )
+            if existing is None:
+                return None
+            row = await repository.get_enrolment(connection, existing)
+            assert row is not None
+            await self._audit.record(
+                connection,
+                caller,
+                [enrolment_entry(row, "enrolment.read", convert.ENROLMENT_FIELDS)],
+            )
+            return await self._message(connection, row, seen)
+
+    async def _check_plan(self, values: dict[str, Any]) -> None:
+        """Asks the plans service, before any transaction opens, what the plan agreed."""
+        planned = await self._plans.planned_service(values["plan_id"], values["plan_service_id"])
+        try:
+            check_enrolment_matches_plan(
+                planned,
+                client_id=values["client_id"],
+                programme_service_id=values["programme_service_id"],
+            )
+        except EnrolmentRefused as error:
+            raise _refused(error) from None
+        except ProgrammeDomainError as error:
+            raise invalid(error) from None
+
     async def CreateEnrolment(
         self, request: programme_pb2.CreateEnrolmentRequest, context: Context
     ) -> programme_pb2.Enrolment:
@@ -111,21 +148,17 @@ class EnrolmentRpcs(RpcBase):
         values = enrolment_values(request)
         key = idempotency_key(request.idempotency_key)
         digest = fingerprint(request)
+        # A retry returns the first answer even though the plan has moved on since.
+        earlier = await self._created_before(caller, seen, key, digest)
+        if earlier is not None:
+            return earlier
+        await self._check_plan(values)
         today = self._today()
         async with self._db.transaction() as connection:
-            if key:
-                existing = await self._idempotency.find(
-                    connection, caller.subject, key, "CreateEnrolment", digest
-                )
-                if existing is not None:
-                    row = await repository.get_enrolment(connection, existing)
-                    assert row is not None
-                    await self._audit.record(
-                        connection,
-                        caller,
-                        [enrolment_entry(row, "enrolment.read", convert.ENROLMENT_FIELDS)],
-                    )
-                    return await self._message(connection, row, seen)
+            if key and await self._idempotency.find(
+                connection, caller.subject, key, "CreateEnrolment", digest
+            ):
+                raise AlreadyExists("The enrolment was created concurrently with this key")
             service = await repository.get_service(connection, values["programme_service_id"])
             if service is None or service.municipality_code != municipality:
                 raise NotFound("No such programme service")
@@ -164,12 +197,27 @@ class EnrolmentRpcs(RpcBase):
                     )
             except IntegrityError as error:
                 raise AlreadyExists("The enrolment was created concurrently") from error
+            # The plan hears of the enrolment through the outbox: its service becomes ENROLLED.
+            await repository.enqueue_outcome(
+                connection,
+                row.id,
+                PlanOutcome(
+                    plan_id=row.plan_id,
+                    plan_service_id=row.plan_service_id,
+                    status=OutcomeStatus.ENROLLED,
+                    outcome_date=row.start_date,
+                    summary=enrolment_summary(row.start_date),
+                ),
+                self._now(),
+            )
             await self._audit.record(
                 connection,
                 caller,
                 [enrolment_entry(row, "enrolment.create", convert.ENROLMENT_FIELDS)],
             )
-            return await self._message(connection, row, seen)
+            message = await self._message(connection, row, seen)
+        self._on_outcome()
+        return message
 
     async def GetEnrolment(
         self, request: programme_pb2.GetEnrolmentRequest, context: Context

@@ -1,8 +1,8 @@
-"""Delivers enrolment outcomes (completed, interrupted) to the plans service.
+"""Delivers enrolment outcomes (enrolled, completed, interrupted) to the plans service.
 
-The transaction that ends an enrolment also writes a row to ``plan_outcome_outbox``; this relay
-sends the rows to the plans service's ``RecordServiceOutcome`` and deletes each one only after
-the plans service accepted it: at-least-once. The plans service is idempotent by
+The transaction that makes or ends an enrolment also writes a row to ``plan_outcome_outbox``;
+this relay sends the rows to the plans service's ``RecordServiceOutcome`` and deletes each one
+only after the plans service accepted it: at-least-once. The plans service is idempotent by
 (plan_service_id, status), so a repeat, e.g. after a crash between the call and the delete, or
 from a second replica reading the same row, changes nothing.
 

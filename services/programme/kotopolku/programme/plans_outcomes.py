@@ -12,6 +12,7 @@ from kotopolku.programme.domain import OutcomeStatus, PlanOutcome
 from kotopolku.programme.outcomes import OutcomeDeliveryFailed
 
 _STATUS: Final = {
+    OutcomeStatus.ENROLLED: plans_pb2.PLAN_SERVICE_STATUS_ENROLLED,
     OutcomeStatus.COMPLETED: plans_pb2.PLAN_SERVICE_STATUS_COMPLETED,
     OutcomeStatus.INTERRUPTED: plans_pb2.PLAN_SERVICE_STATUS_INTERRUPTED,
 }
@@ -22,7 +23,10 @@ def outcome_request(outcome: PlanOutcome) -> plans_pb2.RecordServiceOutcomeReque
         plan_id=outcome.plan_id,
         plan_service_id=outcome.plan_service_id,
         status=_STATUS[outcome.status],
-        completion_date=outcome.outcome_date.isoformat(),
+        # The plan keeps a completion date for finished services only.
+        completion_date=(
+            "" if outcome.status is OutcomeStatus.ENROLLED else outcome.outcome_date.isoformat()
+        ),
         summary=outcome.summary,
     )
 

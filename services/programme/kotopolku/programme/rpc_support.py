@@ -18,6 +18,7 @@ from kotopolku.common.errors import InvalidArgument
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
 from kotopolku.common.identity import Caller
 from kotopolku.programme.domain import ProgrammeDomainError
+from kotopolku.programme.plan_directory import PlanDirectory
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -55,9 +56,11 @@ class RpcBase:
         audit: AuditRecorder,
         idempotency: IdempotencyStore,
         clock: Clock,
+        plans: PlanDirectory,
         on_outcome: Callable[[], None] = lambda: None,
     ) -> None:
         self._db = database
+        self._plans = plans
         self._audit = audit
         self._idempotency = idempotency
         self._clock = clock

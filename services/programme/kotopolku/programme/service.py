@@ -12,6 +12,7 @@ from kotopolku.common.server import Registration, Runtime, ServiceDefinition
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.plans.v1 import plans_pb2_grpc
 from kotopolku.programme.outcomes import OutcomeRelay
+from kotopolku.programme.plan_directory import PlanDirectory
 from kotopolku.programme.plans_outcomes import PlansOutcomeSink
 from kotopolku.programme.servicer import ProgrammeServicer
 from kotopolku.programme.tables import audit_outbox, idempotency_keys
@@ -25,11 +26,9 @@ OUTCOME_RELAY = "outcome_relay"
 class ProgrammeSettings(ServiceSettings):
     grpc_port: int = 50055
     database_url: str = "sqlite:///var/data/programme.db"
-    # Where enrolment outcomes are delivered (PlansService.RecordServiceOutcome).
+    # Asked, as the officer, what the plan agreed before an enrolment; enrolment outcomes are
+    # delivered there as the service itself (PlansService.RecordServiceOutcome).
     plans_address: str = "127.0.0.1:50054"
-    # Not called yet: an enrolment stores the participant's name the officer gives and fetches
-    # nothing from the clients service (data minimisation).
-    clients_address: str = "127.0.0.1:50051"
     # How often undelivered plan outcomes are looked for when no new one wakes the relay.
     outcome_poll_seconds: float = Field(5.0, gt=0)
     outcome_batch_size: int = Field(50, ge=1, le=1000)
@@ -54,6 +53,7 @@ def build(runtime: Runtime) -> Sequence[Registration]:
         runtime.audit,
         IdempotencyStore(idempotency_keys, runtime.clock),
         runtime.clock,
+        PlanDirectory(runtime.user_channel(settings.plans_address)),
         on_outcome=relay.wake,
     )
     return [

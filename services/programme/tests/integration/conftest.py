@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from programme_testkit import Clock, Programme, start_programme
@@ -16,8 +17,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def svc(keys: testing.TestKeys, database_url: str, clock: Clock) -> AsyncIterator[Programme]:
-    running = await start_programme(keys, database_url, clock)
+async def svc(
+    keys: testing.TestKeys, database_url: str, clock: Clock, tmp_path: Path
+) -> AsyncIterator[Programme]:
+    running = await start_programme(keys, database_url, clock, tmp_path)
     try:
         yield running
     finally:

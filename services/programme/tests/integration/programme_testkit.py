@@ -1,12 +1,19 @@
 """Shared helpers of the programme service's integration tests: callers, a settable clock, a
 running service with typed shortcuts, and valid sample data computed independently of the
-service."""
+service.
+
+Enrolments are made from integration plans, so the programme service runs beside the real
+clients and plans services (:class:`PlanWorld`, on SQLite files of their own): a test that
+enrols a client first gets a real ACTIVE plan agreeing on that programme service.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import itertools
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -15,17 +22,20 @@ import sqlalchemy as sa
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from kotopolku.audit.v1 import audit_pb2
+from kotopolku.clients.service import DEFINITION as CLIENTS
+from kotopolku.clients.v1 import clients_pb2, clients_pb2_grpc
 from kotopolku.common import testing
 from kotopolku.common.errors import RemoteError, parse_rpc_error
 from kotopolku.common.identity import METADATA_KEY, Caller, Role
 from kotopolku.common.server import ServiceHost
-from kotopolku.programme.service import DEFINITION, ProgrammeSettings
+from kotopolku.plans.service import DEFINITION as PLANS
+from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
+from kotopolku.programme.service import DEFINITION
 from kotopolku.programme.tables import audit_outbox
 from kotopolku.programme.v1 import programme_pb2 as pb
 from kotopolku.programme.v1 import programme_pb2_grpc
 
 PURPOSE = "integration-services"
-UNREACHABLE = "127.0.0.1:1"
 # 10:00 in Helsinki on Monday 2 March 2026.
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
@@ -136,15 +146,157 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+# Every client of a session gets a birth date of its own, so identity codes never collide.
+_BIRTH_DAYS = itertools.count()
+
+
+@dataclass(frozen=True)
+class Planned:
+    """An ACTIVE plan of a client and the ids of its agreed services, in the order given."""
+
+    plan_id: str
+    plan_service_ids: tuple[str, ...]
+    client_id: str
+
+
+@dataclass
+class PlanWorld:
+    """The real clients and plans services that enrolments are made from."""
+
+    keys: testing.TestKeys
+    clients_host: ServiceHost
+    plans_host: ServiceHost
+    channels: list[grpc.aio.Channel]
+    # How the plans service was started, to start it again on the same port and database.
+    plans_start: dict[str, Any] = field(default_factory=dict)
+
+    async def stop_plans(self) -> None:
+        await self.plans_host.stop(0)
+
+    async def restart_plans(self) -> None:
+        self.plans_host = await testing.start_host(
+            PLANS, self.keys, grpc_port=self.plans_host.port, **self.plans_start
+        )
+
+    def md(self, caller: Caller) -> Metadata:
+        return ((METADATA_KEY, self.keys.assertion(caller)),)
+
+    @property
+    def plans(self) -> plans_pb2_grpc.PlansServiceAsyncStub:
+        return plans_pb2_grpc.PlansServiceStub(self.channels[0])  # type: ignore[return-value]
+
+    @property
+    def clients(self) -> clients_pb2_grpc.ClientsServiceAsyncStub:
+        return clients_pb2_grpc.ClientsServiceStub(self.channels[1])  # type: ignore[return-value]
+
+    async def new_client(self) -> tuple[str, Caller]:
+        """A client of Helsinki, and the client user who is that client."""
+        born = date(1970, 1, 1) + timedelta(days=next(_BIRTH_DAYS))
+        code = testing.temporary_henkilotunnus(born, 950)
+        created = await self.clients.CreateClient(
+            clients_pb2.CreateClientRequest(
+                client=clients_pb2.Client(
+                    first_names="Amina",
+                    last_name="Osallistuja",
+                    date_of_birth=born.isoformat(),
+                    henkilotunnus=code,
+                )
+            ),
+            metadata=self.md(OFFICER),
+        )
+        user = Caller(
+            subject=f"client-{created.id}",
+            roles=frozenset({Role.CLIENT}),
+            purpose="self-service",
+            henkilotunnus=code,
+        )
+        return created.id, user
+
+    async def active_plan(self, service_ids: Sequence[str], start: date) -> Planned:
+        """An individual plan agreeing on the given programme services, approved by the
+        officer and the client."""
+        client_id, user = await self.new_client()
+        end = (start + timedelta(days=300)).isoformat()
+        created = await self.plans.CreatePlan(
+            plans_pb2.CreatePlanRequest(
+                plan=plans_pb2.Plan(
+                    client_id=client_id,
+                    kind=plans_pb2.PLAN_KIND_INDIVIDUAL,
+                    start_date=start.isoformat(),
+                    end_date=end,
+                    goals=[
+                        plans_pb2.Goal(
+                            category=plans_pb2.GOAL_CATEGORY_INTEGRATION,
+                            text="Suomen kielen taso A2",
+                        )
+                    ],
+                    services=[
+                        plans_pb2.PlanService(
+                            programme_service_id=service_id,
+                            planned_start=start.isoformat(),
+                            planned_end=end,
+                        )
+                        for service_id in service_ids
+                    ],
+                )
+            ),
+            metadata=self.md(OFFICER),
+        )
+        plan = await self.plans.SubmitPlan(
+            plans_pb2.SubmitPlanRequest(plan_id=created.id, expected_version=created.version),
+            metadata=self.md(OFFICER),
+        )
+        for approver in (OFFICER, user):
+            plan = await self.plans.ApprovePlan(
+                plans_pb2.ApprovePlanRequest(plan_id=plan.id, expected_version=plan.version),
+                metadata=self.md(approver),
+            )
+        assert plan.status == plans_pb2.PLAN_STATUS_ACTIVE
+        return Planned(plan.id, tuple(s.id for s in plan.services), client_id)
+
+    async def plan(self, plan_id: str) -> plans_pb2.Plan:
+        return await self.plans.GetPlan(
+            plans_pb2.GetPlanRequest(plan_id=plan_id), metadata=self.md(OFFICER)
+        )
+
+    async def stop(self) -> None:
+        for channel in self.channels:
+            await channel.close()
+        await self.plans_host.stop(0)
+        await self.clients_host.stop(0)
+
+
+async def start_plan_world(
+    keys: testing.TestKeys, directory: Path, clock: Any, programme_port: int
+) -> PlanWorld:
+    clients_host = await testing.start_host(
+        CLIENTS, keys, database_url=f"sqlite:///{directory / 'clients.db'}"
+    )
+    plans_start: dict[str, Any] = {
+        "clock": clock,
+        "database_url": f"sqlite:///{directory / 'plans.db'}",
+        "clients_address": f"127.0.0.1:{clients_host.port}",
+        "programme_address": f"127.0.0.1:{programme_port}",
+    }
+    plans_host = await testing.start_host(PLANS, keys, **plans_start)
+    channels = [
+        grpc.aio.insecure_channel(f"127.0.0.1:{plans_host.port}"),
+        grpc.aio.insecure_channel(f"127.0.0.1:{clients_host.port}"),
+    ]
+    return PlanWorld(keys, clients_host, plans_host, channels, plans_start)
+
+
 @dataclass
 class Programme:
-    """A running programme service, a channel to it, and shortcuts for the tests."""
+    """A running programme service with the plans it enrols from, a channel to it, and
+    shortcuts for the tests."""
 
     keys: testing.TestKeys
     host: ServiceHost
     channel: grpc.aio.Channel
     stub: programme_pb2_grpc.ProgrammeServiceAsyncStub
     clock: Clock
+    world: PlanWorld
     counter: list[int] = field(default_factory=lambda: [0])
 
     def md(self, caller: Caller) -> Metadata:
@@ -178,24 +330,38 @@ class Programme:
             pb.SearchCatalogueServicesRequest(**criteria), metadata=self.md(caller)
         )
 
-    def enrolment_request(self, service_id: str, **fields: Any) -> pb.CreateEnrolmentRequest:
+    async def enrolment_request(
+        self, service_id: str, planned: Planned | None = None, index: int = 0, **fields: Any
+    ) -> pb.CreateEnrolmentRequest:
+        """A request for an agreed service of ``planned``; without it (and without a plan_id in
+        ``fields``) a new client gets an ACTIVE plan agreeing on ``service_id`` first."""
         self.counter[0] += 1
         n = self.counter[0]
         values: dict[str, Any] = {
-            "plan_id": f"00000000-0000-4000-8000-{n:012d}",
-            "plan_service_id": f"00000000-0000-4000-9000-{n:012d}",
             "programme_service_id": service_id,
-            "client_id": f"00000000-0000-4000-a000-{n:012d}",
             "participant_display_name": f"Osallistuja {n}",
             "start_date": "2026-03-02",
         }
+        if "plan_id" not in fields:
+            planned = planned or await self.world.active_plan([service_id], self.clock().date())
+            values.update(
+                plan_id=planned.plan_id,
+                plan_service_id=planned.plan_service_ids[index],
+                client_id=planned.client_id,
+            )
         values.update(fields)
         return pb.CreateEnrolmentRequest(**values)
 
-    async def enrol(self, service_id: str, caller: Caller = OFFICER, **fields: Any) -> pb.Enrolment:
-        return await self.stub.CreateEnrolment(
-            self.enrolment_request(service_id, **fields), metadata=self.md(caller)
-        )
+    async def enrol(
+        self,
+        service_id: str,
+        caller: Caller = OFFICER,
+        planned: Planned | None = None,
+        index: int = 0,
+        **fields: Any,
+    ) -> pb.Enrolment:
+        request = await self.enrolment_request(service_id, planned, index, **fields)
+        return await self.stub.CreateEnrolment(request, metadata=self.md(caller))
 
     async def get_enrolment(self, enrolment_id: str, caller: Caller = OFFICER) -> pb.Enrolment:
         return await self.stub.GetEnrolment(
@@ -271,30 +437,27 @@ class Programme:
             await self.host.stop(0)
         finally:
             await self.channel.close()
+            await self.world.stop()
 
 
 async def start_programme(
-    keys: testing.TestKeys, database_url: str, clock: Clock, **settings: Any
+    keys: testing.TestKeys, database_url: str, clock: Clock, directory: Path
 ) -> Programme:
-    settings.setdefault("plans_address", UNREACHABLE)
-    host = ServiceHost(
+    """The programme service on the database under test, with the plans and clients services
+    on SQLite files in ``directory``."""
+    # The two services call each other: the programme service's port is chosen first.
+    port = testing.free_port()
+    world = await start_plan_world(keys, directory, clock, port)
+    host = await testing.start_host(
         DEFINITION,
-        ProgrammeSettings(
-            database_url=database_url,
-            grpc_port=0,
-            metrics_port=0,
-            gateway_public_key_file=keys.gateway_public,
-            service_public_key_file=keys.service_public,
-            service_key_file=keys.service_private,
-            audit_address=UNREACHABLE,
-            migrate_on_start=True,
-            **settings,
-        ),
+        keys,
         clock=clock,
-        verifier=keys.verifier(),
         # The outcome relay is driven step by step by the tests that need it.
         run_background=False,
+        database_url=database_url,
+        grpc_port=port,
+        plans_address=f"127.0.0.1:{world.plans_host.port}",
     )
-    port = await host.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-    return Programme(keys, host, channel, programme_pb2_grpc.ProgrammeServiceStub(channel), clock)  # type: ignore[arg-type]
+    stub = programme_pb2_grpc.ProgrammeServiceStub(channel)
+    return Programme(keys, host, channel, stub, clock, world)  # type: ignore[arg-type]

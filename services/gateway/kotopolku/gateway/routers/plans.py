@@ -124,6 +124,21 @@ async def list_overdue_reviews(
     return _page(found)
 
 
+@router.get(
+    "/v1/welfare-area/plans",
+    summary="Multi-sector plans the calling welfare-area worker's welfare area takes part in",
+)
+async def list_welfare_area_plans(
+    caller: CurrentCaller, state: State, page_size: PageSize = 50, page_token: PageToken = ""
+) -> PlanPage:
+    found = await state.call(
+        state.plans.ListWelfareAreaPlans,
+        pb.ListWelfareAreaPlansRequest(page_size=page_size, page_token=page_token),
+        caller,
+    )
+    return _page(found)
+
+
 @router.get("/v1/plans/{plan_id}", summary="Read a plan")
 async def get_plan(plan_id: str, response: Response, caller: CurrentCaller, state: State) -> Plan:
     found = await state.call(state.plans.GetPlan, pb.GetPlanRequest(plan_id=plan_id), caller)

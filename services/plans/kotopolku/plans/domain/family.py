@@ -4,7 +4,8 @@ It is made with the guardians' consent for the client (a guardian) and the other
 and it is valid at most until no member has a valid individual plan any more: its end date may
 not be after the latest end among the members' valid individual plans. An individual plan (also
 a multi-sector one) is valid when it is in force (ACTIVE or SUSPENDED) and has not ended by
-``today``.
+``today``. A family plan in force whose members no longer have any valid individual plan has
+lapsed and is ended by the service (:func:`has_lapsed`).
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def family_plan_limit(plans: Iterable[MemberPlan], today: date) -> date | None:
     """The latest end among the valid individual plans, or None when there is none."""
     ends = [plan.end_date for plan in valid_member_plans(plans, today)]
     return max(ends) if ends else None
+
+
+def has_lapsed(plans: Iterable[MemberPlan], today: date) -> bool:
+    """The family plan ends: no member of the family has a valid individual plan any more."""
+    return family_plan_limit(plans, today) is None
 
 
 def check_family_plan_end(

@@ -1021,6 +1021,28 @@ class ListOverdueReviewsRequest(_message.Message):
 Global___ListOverdueReviewsRequest: _TypeAlias = ListOverdueReviewsRequest  # noqa: Y015
 
 @_typing.final
+class ListWelfareAreaPlansRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    page_token: _builtins.str
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListWelfareAreaPlansRequest: _TypeAlias = ListWelfareAreaPlansRequest  # noqa: Y015
+
+@_typing.final
 class GetPlanServiceForEnrolmentRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

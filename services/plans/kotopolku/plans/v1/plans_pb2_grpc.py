@@ -94,6 +94,11 @@ class PlansServiceStub:
                 request_serializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListOverdueReviewsRequest.SerializeToString,
                 response_deserializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListPlansResponse.FromString,
                 _registered_method=True)
+        self.ListWelfareAreaPlans = channel.unary_unary(
+                '/kotopolku.plans.v1.PlansService/ListWelfareAreaPlans',
+                request_serializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListWelfareAreaPlansRequest.SerializeToString,
+                response_deserializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListPlansResponse.FromString,
+                _registered_method=True)
         self.GetPlanServiceForEnrolment = channel.unary_unary(
                 '/kotopolku.plans.v1.PlansService/GetPlanServiceForEnrolment',
                 request_serializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.GetPlanServiceForEnrolmentRequest.SerializeToString,
@@ -191,6 +196,14 @@ class PlansServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListWelfareAreaPlans(self, request, context):
+        """For a welfare-area worker: the multi-sector plans their welfare area takes part in (a
+        welfare area sees no other plans; GetPlan answers NOT_FOUND for them).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetPlanServiceForEnrolment(self, request, context):
         """For the programme service (internal service) and officers: what an enrolment needs.
         """
@@ -266,6 +279,11 @@ def add_PlansServiceServicer_to_server(servicer, server):
             'ListOverdueReviews': grpc.unary_unary_rpc_method_handler(
                     servicer.ListOverdueReviews,
                     request_deserializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListOverdueReviewsRequest.FromString,
+                    response_serializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListPlansResponse.SerializeToString,
+            ),
+            'ListWelfareAreaPlans': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWelfareAreaPlans,
+                    request_deserializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListWelfareAreaPlansRequest.FromString,
                     response_serializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListPlansResponse.SerializeToString,
             ),
             'GetPlanServiceForEnrolment': grpc.unary_unary_rpc_method_handler(
@@ -602,6 +620,33 @@ class PlansService:
             target,
             '/kotopolku.plans.v1.PlansService/ListOverdueReviews',
             kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListOverdueReviewsRequest.SerializeToString,
+            kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListPlansResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWelfareAreaPlans(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kotopolku.plans.v1.PlansService/ListWelfareAreaPlans',
+            kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListWelfareAreaPlansRequest.SerializeToString,
             kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListPlansResponse.FromString,
             options,
             channel_credentials,

@@ -61,6 +61,10 @@ class PlansServiceStub:
     """Hands the plan to the other authority; the receiving authority must review it at once."""
     ListOverdueReviews: _grpc.UnaryUnaryMultiCallable[_plans_pb2.ListOverdueReviewsRequest, _plans_pb2.ListPlansResponse]
     """Active and suspended plans of the caller's municipality whose review is overdue."""
+    ListWelfareAreaPlans: _grpc.UnaryUnaryMultiCallable[_plans_pb2.ListWelfareAreaPlansRequest, _plans_pb2.ListPlansResponse]
+    """For a welfare-area worker: the multi-sector plans their welfare area takes part in (a
+    welfare area sees no other plans; GetPlan answers NOT_FOUND for them).
+    """
     GetPlanServiceForEnrolment: _grpc.UnaryUnaryMultiCallable[_plans_pb2.GetPlanServiceForEnrolmentRequest, _plans_pb2.PlanServiceForEnrolment]
     """For the programme service (internal service) and officers: what an enrolment needs."""
     RecordServiceOutcome: _grpc.UnaryUnaryMultiCallable[_plans_pb2.RecordServiceOutcomeRequest, _plans_pb2.PlanService]
@@ -93,6 +97,10 @@ class PlansServiceAsyncStub(PlansServiceStub):
     """Hands the plan to the other authority; the receiving authority must review it at once."""
     ListOverdueReviews: _aio.UnaryUnaryMultiCallable[_plans_pb2.ListOverdueReviewsRequest, _plans_pb2.ListPlansResponse]  # type: ignore[assignment]
     """Active and suspended plans of the caller's municipality whose review is overdue."""
+    ListWelfareAreaPlans: _aio.UnaryUnaryMultiCallable[_plans_pb2.ListWelfareAreaPlansRequest, _plans_pb2.ListPlansResponse]  # type: ignore[assignment]
+    """For a welfare-area worker: the multi-sector plans their welfare area takes part in (a
+    welfare area sees no other plans; GetPlan answers NOT_FOUND for them).
+    """
     GetPlanServiceForEnrolment: _aio.UnaryUnaryMultiCallable[_plans_pb2.GetPlanServiceForEnrolmentRequest, _plans_pb2.PlanServiceForEnrolment]  # type: ignore[assignment]
     """For the programme service (internal service) and officers: what an enrolment needs."""
     RecordServiceOutcome: _aio.UnaryUnaryMultiCallable[_plans_pb2.RecordServiceOutcomeRequest, _plans_pb2.PlanService]  # type: ignore[assignment]
@@ -194,6 +202,16 @@ class PlansServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_plans_pb2.ListPlansResponse, _abc.Awaitable[_plans_pb2.ListPlansResponse]]:
         """Active and suspended plans of the caller's municipality whose review is overdue."""
+
+    @_abc_1.abstractmethod
+    def ListWelfareAreaPlans(
+        self,
+        request: _plans_pb2.ListWelfareAreaPlansRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_plans_pb2.ListPlansResponse, _abc.Awaitable[_plans_pb2.ListPlansResponse]]:
+        """For a welfare-area worker: the multi-sector plans their welfare area takes part in (a
+        welfare area sees no other plans; GetPlan answers NOT_FOUND for them).
+        """
 
     @_abc_1.abstractmethod
     def GetPlanServiceForEnrolment(

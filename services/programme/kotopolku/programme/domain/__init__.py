@@ -2,8 +2,8 @@
 
 Modules: :mod:`.errors`, :mod:`.business_id` (Y-tunnus), :mod:`.provider` (organisation ids,
 contacts), :mod:`.catalogue` (service types and catalogue rules), :mod:`.enrolment` (states,
-dates, reports), :mod:`.language_test` (CEFR results) and :mod:`.outcome` (what the plans
-service is told).
+dates, reports), :mod:`.language_test` (CEFR results), :mod:`.planned_service` (the plan an
+enrolment is made from) and :mod:`.outcome` (what the plans service is told).
 """
 
 from kotopolku.programme.domain.business_id import business_id_check_digit, validate_business_id
@@ -52,7 +52,13 @@ from kotopolku.programme.domain.outcome import (
     OutcomeStatus,
     PlanOutcome,
     completion_summary,
+    enrolment_summary,
     interruption_summary,
+)
+from kotopolku.programme.domain.planned_service import (
+    PlannedService,
+    PlannedServiceStatus,
+    check_enrolment_matches_plan,
 )
 from kotopolku.programme.domain.provider import (
     MAX_CONTACTS,
@@ -79,14 +85,18 @@ __all__ = [
     "LanguageTestResult",
     "OutcomeStatus",
     "PlanOutcome",
+    "PlannedService",
+    "PlannedServiceStatus",
     "ProgrammeDomainError",
     "ServiceType",
     "business_id_check_digit",
+    "check_enrolment_matches_plan",
     "check_free_place",
     "check_language_test",
     "check_open_for_enrolment",
     "choose_start_date",
     "completion_summary",
+    "enrolment_summary",
     "free_places",
     "has_ended",
     "intake_problems",

@@ -1,4 +1,4 @@
-"""What the plans service is told when an enrolment ends (the plan service's outcome).
+"""What the plans service is told when an enrolment is made and when it ends.
 
 The summary is short and carries no free text the provider wrote: the plan shows the outcome,
 and details stay with the enrolment.
@@ -15,6 +15,7 @@ from kotopolku.programme.domain.language_test import LanguageTestResult
 
 
 class OutcomeStatus(enum.StrEnum):
+    ENROLLED = "ENROLLED"
     COMPLETED = "COMPLETED"
     INTERRUPTED = "INTERRUPTED"
 
@@ -28,6 +29,10 @@ class PlanOutcome:
     status: OutcomeStatus
     outcome_date: date
     summary: str
+
+
+def enrolment_summary(start: date) -> str:
+    return f"Enrolled; starts on {start.isoformat()}."
 
 
 def completion_summary(completed_on: date, language_test: LanguageTestResult | None) -> str:

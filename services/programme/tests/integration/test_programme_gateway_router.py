@@ -1,29 +1,28 @@
 """The REST router of the programme (kotopolku.gateway.routers.programme) against the real
 programme service: JSON ↔ messages, status codes, problem+json, ETag/If-Match, Location and
 Idempotency-Key. Token validation is the gateway suite's concern; here the caller is chosen by a
-test header, and calls go through the real ``GatewayState.call`` with real assertions."""
+test header, and calls go through the real ``GatewayState.call`` with real assertions. The
+plans and clients services run for real too: enrolments are made from plans."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import grpc
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from programme_testkit import TODAY, Clock, Programme, start_programme
 
 from kotopolku.common import testing
 from kotopolku.common.identity import Caller, Role
-from kotopolku.common.server import ServiceHost
 from kotopolku.gateway.auth.dependencies import authenticated, gateway_state
 from kotopolku.gateway.problems import install_handlers
 from kotopolku.gateway.routers import programme
 from kotopolku.gateway.settings import GatewaySettings
 from kotopolku.gateway.state import AssertionCache, GatewayState
-from kotopolku.programme.service import DEFINITION, ProgrammeSettings
-from kotopolku.programme.v1 import programme_pb2_grpc
 
 PURPOSE = "integration-services"
 CALLERS = {
@@ -48,24 +47,16 @@ class RouterState:
         self.programme = programme_stub
 
 
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    svc: Programme
+
+
 @pytest.fixture
-async def api(keys: testing.TestKeys, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    host = ServiceHost(
-        DEFINITION,
-        ProgrammeSettings(
-            database_url=f"sqlite:///{tmp_path / 'programme.db'}",
-            grpc_port=0,
-            gateway_public_key_file=keys.gateway_public,
-            service_public_key_file=keys.service_public,
-            service_key_file=keys.service_private,
-            audit_address="127.0.0.1:1",
-            plans_address="127.0.0.1:1",
-        ),
-        verifier=keys.verifier(),
-    )
-    port = await host.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-    state = RouterState(keys, programme_pb2_grpc.ProgrammeServiceStub(channel))
+async def served(keys: testing.TestKeys, tmp_path: Path) -> AsyncIterator[Api]:
+    svc = await start_programme(keys, f"sqlite:///{tmp_path / 'programme.db'}", Clock(), tmp_path)
+    state = RouterState(keys, svc.stub)
     app = FastAPI()
     install_handlers(app)
     app.include_router(programme.router)
@@ -81,10 +72,14 @@ async def api(keys: testing.TestKeys, tmp_path: Path) -> AsyncIterator[httpx.Asy
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+            yield Api(client, svc)
     finally:
-        await channel.close()
-        await host.stop(0)
+        await svc.stop()
+
+
+@pytest.fixture
+def api(served: Api) -> httpx.AsyncClient:
+    return served.http
 
 
 PROVIDER = {
@@ -104,9 +99,6 @@ SERVICE = {
     "valid_from": "2020-01-01",
 }
 ENROLMENT = {
-    "plan_id": "plan-1",
-    "plan_service_id": "plan-service-1",
-    "client_id": "6f1c1a52-9d61-4a8f-8f8e-0b1d7a1e2c3d",
     "participant_display_name": "Amina Hassan",
     "start_date": "2020-01-13",
 }
@@ -198,17 +190,24 @@ async def test_problems_name_the_bad_fields(api: httpx.AsyncClient) -> None:
     assert forbidden.status_code == 403
 
 
-async def test_enrolments_and_reports_over_rest(api: httpx.AsyncClient) -> None:
+async def test_enrolments_and_reports_over_rest(api: httpx.AsyncClient, served: Api) -> None:
     await api.post("/v1/programme/providers", json=PROVIDER)
     service_id = (await api.post("/v1/programme/services", json=SERVICE)).json()["id"]
-    request = {**ENROLMENT, "programme_service_id": service_id}
+    planned = await served.svc.world.active_plan([service_id], TODAY)
+    request = {
+        **ENROLMENT,
+        "programme_service_id": service_id,
+        "plan_id": planned.plan_id,
+        "plan_service_id": planned.plan_service_ids[0],
+        "client_id": planned.client_id,
+    }
     created = await api.post("/v1/enrolments", json=request, headers={"Idempotency-Key": "e1"})
     assert created.status_code == 201, created.text
     enrolment = created.json()
     assert created.headers["location"] == f"/v1/enrolments/{enrolment['id']}"
     assert (enrolment["status"], enrolment["plan_id"], enrolment["interruption"]) == (
         "enrolled",
-        "plan-1",
+        planned.plan_id,
         None,
     )
     replay = await api.post("/v1/enrolments", json=request, headers={"Idempotency-Key": "e1"})
