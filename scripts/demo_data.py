@@ -95,6 +95,73 @@ def _contracts(api: httpx.Client, token: str) -> int:
     return len(DEMO_CONTRACTS)
 
 
+# Knowledge-base articles of Helsinki: a Finnish original and its translations.
+ARTICLES = [
+    (
+        "fi",
+        "Miten haen vuokra-asuntoa?",
+        "Kaupungin vuokra-asuntoa haetaan sähköisellä hakemuksella. Hakemus on voimassa kuusi "
+        "kuukautta, ja sen voi uusia. Neuvontapisteessä autamme hakemuksen tekemisessä.",
+    ),
+    (
+        "sv",
+        "Hur söker jag en hyresbostad?",
+        "Stadens hyresbostäder söks med en elektronisk ansökan som gäller i sex månader. "
+        "Rådgivningen hjälper dig med ansökan.",
+    ),
+    (
+        "en",
+        "How do I apply for a rental flat?",
+        "City rental flats are applied for online; the application is valid for six months. "
+        "The advice point helps you fill it in.",
+    ),
+]
+
+
+def _guidance(api: httpx.Client, officer: str, manager: str) -> int:
+    """A low-threshold service point and published articles (written by the officer, published
+    by the manager: a second person publishes)."""
+
+    def headers(token: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}", **extra}
+
+    point = api.post(
+        "/v1/guidance/service-points",
+        json={"name": "Neuvontapiste Kamppi", "low_threshold": True},
+        headers=headers(officer),
+    )
+    if point.status_code != 409:
+        point.raise_for_status()
+    original = None
+    for language, question, answer in ARTICLES:
+        created = api.post(
+            "/v1/knowledge-base/articles",
+            json={
+                "language": language,
+                "question": question,
+                "answer": answer,
+                "topics": ["housing"],
+                "translation_of": original["id"] if original else None,
+            },
+            headers=headers(officer, **{"Idempotency-Key": f"demo-article-{language}"}),
+        )
+        created.raise_for_status()
+        article = created.json()
+        original = original or article
+        if article["status"] == "draft":
+            path = f"/v1/knowledge-base/articles/{article['id']}"
+            submitted = api.post(
+                f"{path}/submit",
+                headers=headers(officer, **{"If-Match": f'"{article["version"]}"'}),
+            )
+            submitted.raise_for_status()
+            version = submitted.json()["version"]
+            api.post(
+                f"{path}/publish", headers=headers(manager, **{"If-Match": f'"{version}"'})
+            ).raise_for_status()
+    return len(ARTICLES)
+
+
 def main() -> int:
     with httpx.Client(base_url=API, timeout=20) as api:
         helsinki = user_token("helsinki.officer")
@@ -144,9 +211,10 @@ def main() -> int:
             },
             headers={"Authorization": f"Bearer {referrer}", "Idempotency-Key": "demo-referral-1"},
         ).raise_for_status()
+        articles = _guidance(api, helsinki, user_token("helsinki.manager"))
     print(
         f"demo data: {sum(1 for c in created if c)} clients, 1 referral, 1 thread,"
-        f" {contracts} contracts (idempotent)"
+        f" {contracts} contracts, {articles} knowledge-base articles (idempotent)"
     )
     return 0
 

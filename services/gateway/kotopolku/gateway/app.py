@@ -20,6 +20,7 @@ from kotopolku.gateway.routers import (
     clients,
     contracts,
     esign,
+    guidance,
     health,
     interpretation,
     messaging,
@@ -95,6 +96,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         interpretation.router,
         esign.router,
         contracts.router,
+        guidance.router,
         audit.router,
         health.router,
     ):

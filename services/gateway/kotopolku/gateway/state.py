@@ -30,6 +30,7 @@ from kotopolku.esign.v1 import esign_pb2_grpc
 from kotopolku.gateway.auth.tokens import JwksCache, TokenValidator
 from kotopolku.gateway.problems import from_remote
 from kotopolku.gateway.settings import GatewaySettings
+from kotopolku.guidance.v1 import guidance_pb2_grpc
 from kotopolku.interpretation.v1 import interpretation_pb2_grpc
 from kotopolku.messaging.v1 import messaging_pb2_grpc
 from kotopolku.plans.v1 import plans_pb2_grpc
@@ -92,6 +93,7 @@ class GatewayState:
     interpretation: interpretation_pb2_grpc.InterpretationServiceAsyncStub
     esign: esign_pb2_grpc.EsignServiceAsyncStub
     contracts: contracts_pb2_grpc.ContractsServiceAsyncStub
+    guidance: guidance_pb2_grpc.GuidanceServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
@@ -129,6 +131,7 @@ class GatewayState:
             ),
             esign=esign_pb2_grpc.EsignServiceStub(channels["esign"]),  # type: ignore[arg-type]
             contracts=contracts_pb2_grpc.ContractsServiceStub(channels["contracts"]),  # type: ignore[arg-type]
+            guidance=guidance_pb2_grpc.GuidanceServiceStub(channels["guidance"]),  # type: ignore[arg-type]
             channels=channels,
             http=http,
         )
