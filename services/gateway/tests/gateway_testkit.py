@@ -52,6 +52,8 @@ from kotopolku.esign.service import DEFINITION as ESIGN_DEFINITION
 from kotopolku.esign.service import EsignSettings
 from kotopolku.gateway.app import create_app
 from kotopolku.gateway.settings import GatewaySettings
+from kotopolku.guidance.service import DEFINITION as GUIDANCE_DEFINITION
+from kotopolku.guidance.service import GuidanceSettings
 from kotopolku.interpretation.service import DEFINITION as INTERPRETATION_DEFINITION
 from kotopolku.interpretation.service import InterpretationSettings
 from kotopolku.messaging.service import DEFINITION as MESSAGING_DEFINITION
@@ -401,6 +403,7 @@ EXTRA_BACKENDS = (
     Backend("interpretation", INTERPRETATION_DEFINITION, InterpretationSettings),
     Backend("esign", ESIGN_DEFINITION, EsignSettings),
     Backend("contracts", CONTRACTS_DEFINITION, ContractsSettings),
+    Backend("guidance", GUIDANCE_DEFINITION, GuidanceSettings),
 )
 
 
