@@ -55,6 +55,7 @@ class AssertionCache:
                     caller.organisation,
                     caller.henkilotunnus,
                     caller.client_id,
+                    caller.xroad.claims() if caller.xroad is not None else None,
                 )
             ).encode(),
             digest_size=20,
