@@ -79,7 +79,9 @@ class TransferRpcs(RpcBase):
             ),
             "received_on": v.check(
                 lambda: transfer.check_received_on(
-                    parse_date(message.received_on, "transfer.received_on"), today
+                    parse_date(message.received_on, "transfer.received_on"),
+                    today,
+                    "transfer.received_on",
                 )
             ),
             "basis": v.check(
@@ -118,6 +120,7 @@ class TransferRpcs(RpcBase):
                 parse_date(message.consent.given_on, "transfer.consent.given_on"),
                 valid_until,
                 today,
+                "transfer.consent",
             )
         )
         values["consent_valid_until"] = valid_until

@@ -83,7 +83,7 @@ PROVIDER = Caller(
 )
 PIRKANMAA_XROAD = "KOTOPOLKU-DEV/GOV/PIRHA/kotopolku-client"
 VANTAA_XROAD = "KOTOPOLKU-DEV/GOV/VAKEHYVA/kotopolku-client"
-_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+_PEOPLE = itertools.count()
 
 
 def hetu(born: date, individual: int) -> str:
@@ -214,7 +214,6 @@ class World:
     extra_hosts: list[ServiceHost] = field(default_factory=list)
     channels: list[grpc.aio.Channel] = field(default_factory=list)
     _keys: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _individual: itertools.count[int] = field(default_factory=lambda: itertools.count(900))
 
     def __post_init__(self) -> None:
         self.channels = [
@@ -233,12 +232,14 @@ class World:
     # --- clients ----------------------------------------------------------------------------
 
     async def new_client(self, caller: Caller = TAMPERE, **fields: Any) -> clients_pb2.Client:
-        born = date(1990, 5, 17)
+        # The clients service lives for the whole session: every client gets a code of its own.
+        number = next(_PEOPLE)
+        born = date(1990, 1, 1) + timedelta(days=number // 90)
         values: dict[str, Any] = {
             "first_names": "Amina",
             "last_name": "Hassan",
             "date_of_birth": born.isoformat(),
-            "henkilotunnus": hetu(born, next(self._individual)),
+            "henkilotunnus": hetu(born, 900 + number % 90),
             "languages": ["so", "fi"],
         }
         values.update(fields)

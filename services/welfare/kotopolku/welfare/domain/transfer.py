@@ -56,20 +56,22 @@ def ask_once(values: Mapping[str, object]) -> AskOnce:
     return AskOnce(carried + DERIVED_FIELDS, missing)
 
 
-def check_consent(given_on: date | None, valid_until: date | None, today: date) -> date:
+def check_consent(
+    given_on: date | None, valid_until: date | None, today: date, prefix: str = "consent"
+) -> date:
     """Nothing is transferred without the person's consent (suostumus)."""
     if given_on is None:
-        raise WelfareDomainError("consent.given_on", "the person's consent is required")
+        raise WelfareDomainError(f"{prefix}.given_on", "the person's consent is required")
     if given_on > today:
-        raise WelfareDomainError("consent.given_on", "is in the future")
+        raise WelfareDomainError(f"{prefix}.given_on", "is in the future")
     if valid_until is not None and valid_until < today:
-        raise WelfareDomainError("consent.valid_until", "has already passed")
+        raise WelfareDomainError(f"{prefix}.valid_until", "has already passed")
     return given_on
 
 
-def check_received_on(received_on: date | None, today: date) -> date:
+def check_received_on(received_on: date | None, today: date, field: str = "received_on") -> date:
     if received_on is None:
         return today
     if received_on > today:
-        raise WelfareDomainError("received_on", "is in the future")
+        raise WelfareDomainError(field, "is in the future")
     return received_on
