@@ -77,10 +77,13 @@ async def test_a_reader_never_passes_an_event_that_commits_later(database: Datab
 
 
 async def test_a_rolled_back_append_leaves_no_gap(database: Database) -> None:
-    with pytest.raises(RuntimeError):
+    async def failing_write() -> None:
         async with database.transaction() as connection:
             await feed.append(connection, AREA, [draft("lost")], START)
             raise RuntimeError("the business write failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_write()
     async with database.transaction() as connection:
         await feed.append(connection, AREA, [draft("kept-1"), draft("kept-2")], START)
     assert [(e.position, e.data["label"]) for e in await read_all(database)] == [
