@@ -20,6 +20,8 @@ from kotopolku.gateway.routers import (
     plans,
     programme,
     referrals,
+    welfare,
+    welfare_area,
 )
 from kotopolku.gateway.settings import GatewaySettings
 from kotopolku.gateway.state import GatewayState
@@ -84,6 +86,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         assessment.router,
         plans.router,
         programme.router,
+        welfare.router,
+        welfare_area.router,
         audit.router,
         health.router,
     ):

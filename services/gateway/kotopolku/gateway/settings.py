@@ -29,6 +29,7 @@ class GatewaySettings(CommonSettings):
     assessment_address: str = "127.0.0.1:50053"
     plans_address: str = "127.0.0.1:50054"
     programme_address: str = "127.0.0.1:50055"
+    welfare_address: str = "127.0.0.1:50056"
     audit_address: str = "127.0.0.1:50052"
     # Deadline of one backend call.
     backend_timeout_seconds: float = Field(5.0, gt=0)

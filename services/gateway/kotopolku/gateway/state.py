@@ -29,6 +29,7 @@ from kotopolku.gateway.problems import from_remote
 from kotopolku.gateway.settings import GatewaySettings
 from kotopolku.plans.v1 import plans_pb2_grpc
 from kotopolku.programme.v1 import programme_pb2_grpc
+from kotopolku.welfare.v1 import welfare_pb2_grpc
 
 Response = TypeVar("Response")
 
@@ -81,6 +82,7 @@ class GatewayState:
     assessment: assessment_pb2_grpc.AssessmentServiceAsyncStub
     plans: plans_pb2_grpc.PlansServiceAsyncStub
     programme: programme_pb2_grpc.ProgrammeServiceAsyncStub
+    welfare: welfare_pb2_grpc.WelfareServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
@@ -111,6 +113,7 @@ class GatewayState:
             assessment=assessment_pb2_grpc.AssessmentServiceStub(channels["assessment"]),  # type: ignore[arg-type]
             plans=plans_pb2_grpc.PlansServiceStub(channels["plans"]),  # type: ignore[arg-type]
             programme=programme_pb2_grpc.ProgrammeServiceStub(channels["programme"]),  # type: ignore[arg-type]
+            welfare=welfare_pb2_grpc.WelfareServiceStub(channels["welfare"]),  # type: ignore[arg-type]
             channels=channels,
             http=http,
         )
