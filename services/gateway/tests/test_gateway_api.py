@@ -460,7 +460,8 @@ async def test_health_readiness_and_metrics(gateway: GatewayStack) -> None:
     assert ready.json() == {
         "status": "ready",
         "backends": {
-            name: "serving" for name in ("clients", "assessment", "programme", "audit", "plans")
+            name: "serving"
+            for name in ("clients", "assessment", "programme", "audit", "plans", "welfare")
         },
     }
 
