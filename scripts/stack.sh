@@ -18,8 +18,8 @@ export KC_PORT="${KC_PORT:-8080}" KC_MANAGEMENT_PORT="${KC_MANAGEMENT_PORT:-9000
 GATEWAY_PORT="${GATEWAY_PORT:-8000}"
 GRPC_PORT_BASE="${GRPC_PORT_BASE:-50050}"
 # Backend services and their port numbers (offsets); a new service is one more entry here.
-declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5)
-BACKENDS=(clients audit assessment plans programme)
+declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5 [welfare]=6)
+BACKENDS=(clients audit assessment plans programme welfare)
 SERVICES=("${BACKENDS[@]}" gateway)
 
 port_of() { echo $((GRPC_PORT_BASE + PORT_OFFSET[$1])); }
