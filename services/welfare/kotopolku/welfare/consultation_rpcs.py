@@ -257,68 +257,78 @@ class ConsultationRpcs(RpcBase):
         earlier = await self._created_before(caller, key, "AnswerConsultation", digest)
         if earlier is not None:
             return await self._read_consultation(caller, viewer, earlier)
-        now, today = self._now(), self._today()
-        async with self._db.transaction() as connection:
-            row = await self._visible_consultation(
-                connection, caller, viewer, request.consultation_id, "consultation.answer"
-            )
-            try:
-                consultation.check_may_answer(codes.ConsultationState(row.state))
-            except InvalidTransition as error:
-                raise InvalidState(error.message) from None
-            answered = await repository.update_versioned(
-                connection,
-                consultations,
-                row.id,
-                row.version,
-                {
-                    "state": str(codes.ConsultationState.ANSWERED),
-                    "answer": {
-                        "recommendation": str(recommendation),
-                        "comments": comments or "",
-                        "prepared_services": [str(n) for n in prepared or ()],
-                        "late": deadlines.overdue(row.answer_due, today),
-                    },
-                    "answered_by": caller.subject,
-                    "answered_at": now,
-                    "updated_at": now,
-                },
-            )
-            if not answered:
-                raise AlreadyExists("The consultation was answered concurrently")
-            try:
-                await self._remember(connection, caller, key, "AnswerConsultation", digest, row.id)
-            except IntegrityError:
-                raise AlreadyExists("Answered concurrently with this key") from None
-            await self._audit.record(
-                connection,
-                caller,
-                [
-                    AuditEntry(
-                        action="consultation.answer",
-                        resource=f"consultations/{row.id}",
-                        municipality=row.municipality_code,
-                        fields=("answer",),
-                    )
-                ],
-            )
-            await self._publish(
-                connection,
-                area,
-                [
-                    FeedEventDraft(
-                        EventType.CONSULTATION_ANSWERED,
-                        f"consultations/{row.id}",
-                        {
-                            "consultation_id": row.id,
-                            "state": str(codes.ConsultationState.ANSWERED),
+        try:
+            now, today = self._now(), self._today()
+            async with self._db.transaction() as connection:
+                row = await self._visible_consultation(
+                    connection, caller, viewer, request.consultation_id, "consultation.answer"
+                )
+                try:
+                    consultation.check_may_answer(codes.ConsultationState(row.state))
+                except InvalidTransition as error:
+                    raise InvalidState(error.message) from None
+                answered = await repository.update_versioned(
+                    connection,
+                    consultations,
+                    row.id,
+                    row.version,
+                    {
+                        "state": str(codes.ConsultationState.ANSWERED),
+                        "answer": {
+                            "recommendation": str(recommendation),
+                            "comments": comments or "",
+                            "prepared_services": [str(n) for n in prepared or ()],
+                            "late": deadlines.overdue(row.answer_due, today),
                         },
+                        "answered_by": caller.subject,
+                        "answered_at": now,
+                        "updated_at": now,
+                    },
+                )
+                if not answered:
+                    raise AlreadyExists("The consultation was answered concurrently")
+                try:
+                    await self._remember(
+                        connection, caller, key, "AnswerConsultation", digest, row.id
                     )
-                ],
-            )
-            updated = await repository.get(connection, consultations, row.id)
-            if updated is None:
-                raise NotFound("No such consultation")
-            message = self._consultation_message(updated, viewer)
-        self._published(area)
-        return message
+                except IntegrityError:
+                    raise AlreadyExists("Answered concurrently with this key") from None
+                await self._audit.record(
+                    connection,
+                    caller,
+                    [
+                        AuditEntry(
+                            action="consultation.answer",
+                            resource=f"consultations/{row.id}",
+                            municipality=row.municipality_code,
+                            fields=("answer",),
+                        )
+                    ],
+                )
+                await self._publish(
+                    connection,
+                    area,
+                    [
+                        FeedEventDraft(
+                            EventType.CONSULTATION_ANSWERED,
+                            f"consultations/{row.id}",
+                            {
+                                "consultation_id": row.id,
+                                "state": str(codes.ConsultationState.ANSWERED),
+                            },
+                        )
+                    ],
+                )
+                updated = await repository.get(connection, consultations, row.id)
+                if updated is None:
+                    raise NotFound("No such consultation")
+                message = self._consultation_message(updated, viewer)
+            self._published(area)
+            return message
+        except (InvalidState, AlreadyExists):
+            # A concurrent request with the same Idempotency-Key (e.g. a second replica of the
+            # welfare area's system) answered first: this one is its retry, not a new answer.
+            earlier = await self._created_before(caller, key, "AnswerConsultation", digest)
+            if earlier is None:
+                raise
+            return await self._read_consultation(caller, viewer, earlier)

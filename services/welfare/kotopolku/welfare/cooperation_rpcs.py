@@ -559,64 +559,82 @@ class CooperationRpcs(RpcBase):
         key = idempotency_key(request.idempotency_key)
         digest = fingerprint(request)
         earlier = await self._created_before(caller, key, "AnswerCooperation", digest)
-        now = self._now()
-        async with self._db.transaction() as connection:
-            if earlier is not None:
+        try:
+            now = self._now()
+            async with self._db.transaction() as connection:
+                if earlier is not None:
+                    row = await repository.get(connection, cooperations, earlier)
+                    return await self._cooperation_view(
+                        connection, caller, viewer, row, "cooperation.read", identify=True
+                    )
+                row = await self._visible_cooperation(
+                    connection, caller, viewer, request.cooperation_id, "cooperation.answer"
+                )
+                try:
+                    cooperation.check_may_answer(codes.CooperationState(row.state))
+                except InvalidTransition as error:
+                    raise InvalidState(error.message) from None
+                state = (
+                    codes.CooperationState.ACCEPTED
+                    if request.accept
+                    else codes.CooperationState.DECLINED
+                )
+                if not await repository.update_versioned(
+                    connection,
+                    cooperations,
+                    row.id,
+                    row.version,
+                    {
+                        "state": str(state),
+                        "responsible": responsible,
+                        "decline_reason": decline_reason or None,
+                        "answered_by": caller.subject,
+                        "answered_at": now,
+                        "updated_at": now,
+                    },
+                ):
+                    raise AlreadyExists("The request was answered concurrently")
+                try:
+                    await self._remember(
+                        connection, caller, key, "AnswerCooperation", digest, row.id
+                    )
+                except IntegrityError:
+                    raise AlreadyExists("Answered concurrently with this key") from None
+                await self._audit.record(
+                    connection,
+                    caller,
+                    [_entry(row, "cooperation.answer", ("state", "responsible"))],
+                )
+                await self._publish(
+                    connection,
+                    area,
+                    [
+                        FeedEventDraft(
+                            EventType.COOPERATION_ANSWERED,
+                            f"cooperations/{row.id}",
+                            {"cooperation_id": row.id, "state": str(state)},
+                        )
+                    ],
+                )
+                updated = await repository.get(connection, cooperations, row.id)
+                message = await self._cooperation_view(
+                    connection, caller, viewer, updated, "cooperation.read", identify=True
+                )
+            self._published(area)
+            return message
+        except (InvalidState, AlreadyExists):
+            # A concurrent request with the same Idempotency-Key answered first: this is its
+            # retry, not a new answer.
+            if not key or earlier is not None:
+                raise
+            earlier = await self._created_before(caller, key, "AnswerCooperation", digest)
+            if earlier is None:
+                raise
+            async with self._db.transaction() as connection:
                 row = await repository.get(connection, cooperations, earlier)
                 return await self._cooperation_view(
                     connection, caller, viewer, row, "cooperation.read", identify=True
                 )
-            row = await self._visible_cooperation(
-                connection, caller, viewer, request.cooperation_id, "cooperation.answer"
-            )
-            try:
-                cooperation.check_may_answer(codes.CooperationState(row.state))
-            except InvalidTransition as error:
-                raise InvalidState(error.message) from None
-            state = (
-                codes.CooperationState.ACCEPTED
-                if request.accept
-                else codes.CooperationState.DECLINED
-            )
-            if not await repository.update_versioned(
-                connection,
-                cooperations,
-                row.id,
-                row.version,
-                {
-                    "state": str(state),
-                    "responsible": responsible,
-                    "decline_reason": decline_reason or None,
-                    "answered_by": caller.subject,
-                    "answered_at": now,
-                    "updated_at": now,
-                },
-            ):
-                raise AlreadyExists("The request was answered concurrently")
-            try:
-                await self._remember(connection, caller, key, "AnswerCooperation", digest, row.id)
-            except IntegrityError:
-                raise AlreadyExists("Answered concurrently with this key") from None
-            await self._audit.record(
-                connection, caller, [_entry(row, "cooperation.answer", ("state", "responsible"))]
-            )
-            await self._publish(
-                connection,
-                area,
-                [
-                    FeedEventDraft(
-                        EventType.COOPERATION_ANSWERED,
-                        f"cooperations/{row.id}",
-                        {"cooperation_id": row.id, "state": str(state)},
-                    )
-                ],
-            )
-            updated = await repository.get(connection, cooperations, row.id)
-            message = await self._cooperation_view(
-                connection, caller, viewer, updated, "cooperation.read", identify=True
-            )
-        self._published(area)
-        return message
 
 
 def _uuid_field(value: str, field: str) -> str:

@@ -250,3 +250,24 @@ async def test_bad_proposals_name_every_bad_field(world: World) -> None:
     # Only municipal officers record proposals; a welfare area and a manager are refused.
     for caller in (PIRKANMAA, TAMPERE_MANAGER):
         await rpc_error(world.propose(caller), grpc.StatusCode.PERMISSION_DENIED)
+
+
+async def test_concurrent_answers_with_one_key_are_one_answer(world: World) -> None:
+    """Two replicas of the welfare area's system answer the same event at once with the same
+    Idempotency-Key: one answer, and both get it back. Another key is a second answer: refused."""
+    import asyncio
+
+    proposed = await world.propose()
+    started = await world.consult(proposed.id)
+    results = await asyncio.gather(
+        *(world.answer(started.id, PIRKANMAA_SYSTEM, key="event-17") for _ in range(4)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, pb.Consultation) for r in results), results
+    assert len({r.answer.answered_at.seconds for r in results}) == 1  # type: ignore[union-attr]
+    await rpc_error(
+        world.answer(started.id, PIRKANMAA_SYSTEM, key="event-18"),
+        grpc.StatusCode.FAILED_PRECONDITION,
+    )
+    types = [e.type for e in await world.whole_feed(PIRKANMAA)]
+    assert types.count("consultation.answered") == 1
