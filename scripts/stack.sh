@@ -16,6 +16,8 @@ PYTHON="${PYTHON:-$REPO_ROOT/.venv/bin/python}"
 export KOTOPOLKU_VAR="${KOTOPOLKU_VAR:-$REPO_ROOT/var}"
 export KC_PORT="${KC_PORT:-8080}" KC_MANAGEMENT_PORT="${KC_MANAGEMENT_PORT:-9000}"
 GATEWAY_PORT="${GATEWAY_PORT:-8000}"
+# Lets Keycloak send clients back to this gateway's self-service pages (scripts/keycloak.sh).
+export KOTOPOLKU_UI_ORIGIN="http://127.0.0.1:$GATEWAY_PORT"
 GRPC_PORT_BASE="${GRPC_PORT_BASE:-50050}"
 # Backend services and their port numbers (offsets); a new service is one more entry here.
 declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5 [welfare]=6)

@@ -18,6 +18,8 @@ class GatewaySettings(CommonSettings):
     # cluster reach Keycloak by an internal address while tokens name the public one.
     oidc_jwks_url: str = ""
     oidc_audience: str = "kotopolku-gateway"
+    # The public Keycloak client the self-service pages (/app/) sign clients in with.
+    ui_client_id: str = "kotopolku-ui"
     # Only asymmetric algorithms; never taken from the provider's list or the token header.
     oidc_algorithms: tuple[str, ...] = ("RS256", "ES256")
     oidc_leeway_seconds: int = Field(10, ge=0, le=300)
