@@ -11,6 +11,7 @@ Withdrawal or expiry of the basis stops every further disclosure.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -638,8 +639,6 @@ class CooperationRpcs(RpcBase):
 
 
 def _uuid_field(value: str, field: str) -> str:
-    import uuid
-
     if not value:
         raise WelfareDomainError(field, "is required")
     try:

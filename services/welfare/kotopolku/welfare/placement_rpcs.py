@@ -17,7 +17,13 @@ from kotopolku.clients.domain.model import finnish_time
 from kotopolku.common import pagination
 from kotopolku.common.audit import AuditEntry
 from kotopolku.common.clock import as_utc, from_timestamp
-from kotopolku.common.errors import AlreadyExists, InvalidArgument, InvalidState, StaleVersion
+from kotopolku.common.errors import (
+    AlreadyExists,
+    FieldViolation,
+    InvalidArgument,
+    InvalidState,
+    StaleVersion,
+)
 from kotopolku.common.identity import Caller, current_caller
 from kotopolku.common.requests import expected_version, resource_id
 from kotopolku.welfare import access, convert, enums, repository
@@ -358,7 +364,7 @@ class PlacementRpcs(RpcBase):
         caller = current_caller()
         v = Violations()
         if not request.HasField("arrives_at"):
-            v.items.append(InvalidArgument.field("arrives_at", "is required").violations[0])
+            v.items.append(FieldViolation("arrives_at", "is required"))
         place = v.check(lambda: text(request.place, "place", 200, required=True))
         v.raise_if_any()
         arrives_at = from_timestamp(request.arrives_at)
