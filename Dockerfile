@@ -65,6 +65,13 @@ LABEL org.opencontainers.image.title="kotopolku-${SERVICE}" \
       org.opencontainers.image.licenses="EUPL-1.2" \
       fi.kotopolku.service="${SERVICE}"
 
+# Debian packages a service runs (e.g. APT_PACKAGES=espeak-ng for interpretation's read-aloud).
+ARG APT_PACKAGES=""
+RUN if [ -n "${APT_PACKAGES}" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends ${APT_PACKAGES} \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
+
 RUN groupadd --system --gid 10001 kotopolku \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /tmp \
        --shell /usr/sbin/nologin kotopolku

@@ -14,10 +14,16 @@ from kotopolku.gateway.guard import UnexpectedErrorGuard
 from kotopolku.gateway.metrics import MetricsMiddleware
 from kotopolku.gateway.problems import install_handlers
 from kotopolku.gateway.routers import (
+    appointments,
     assessment,
     audit,
     clients,
+    contracts,
+    esign,
+    guidance,
     health,
+    interpretation,
+    messaging,
     plans,
     programme,
     referrals,
@@ -89,6 +95,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         programme.router,
         welfare.router,
         welfare_area.router,
+        messaging.router,
+        appointments.router,
+        interpretation.router,
+        esign.router,
+        contracts.router,
+        guidance.router,
         audit.router,
         health.router,
     ):
@@ -96,7 +108,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     selfservice.install(app, settings)
     app.add_middleware(UnexpectedErrorGuard)
     app.add_middleware(MetricsMiddleware)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    # Feed URLs carry a secret: no span may record them.
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="healthz,readyz,metrics,calendar-feeds/[^/]+[.]ics"
+    )
 
     original_openapi = app.openapi
 

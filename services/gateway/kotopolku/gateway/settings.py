@@ -32,9 +32,17 @@ class GatewaySettings(CommonSettings):
     plans_address: str = "127.0.0.1:50054"
     programme_address: str = "127.0.0.1:50055"
     welfare_address: str = "127.0.0.1:50056"
+    messaging_address: str = "127.0.0.1:50058"
+    appointments_address: str = "127.0.0.1:50057"
+    interpretation_address: str = "127.0.0.1:50059"
+    esign_address: str = "127.0.0.1:50060"
+    contracts_address: str = "127.0.0.1:50062"
+    guidance_address: str = "127.0.0.1:50063"
     audit_address: str = "127.0.0.1:50052"
     # Deadline of one backend call.
     backend_timeout_seconds: float = Field(5.0, gt=0)
+    # Deadline of a read-aloud call (speech synthesis takes longer than a database read).
+    speech_timeout_seconds: float = Field(15.0, gt=0)
     # Deadline of a whole-log verification, which reads every audit entry (~15k entries/s).
     verify_timeout_seconds: float = Field(600.0, gt=0)
     # Retry-After sent with 503 when a backend is unavailable.
