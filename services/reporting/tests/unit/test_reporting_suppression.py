@@ -106,9 +106,7 @@ def test_small_totals_are_withheld_too() -> None:
 
 def test_a_bridge_between_two_rectangles_is_closed() -> None:
     # Two blocks of small counts that share no line except through the totals.
-    table = suppress(
-        [[1, 1, 40, 40], [1, 1, 40, 40], [40, 40, 1, 1], [40, 40, 1, 1]], THRESHOLD
-    )
+    table = suppress([[1, 1, 40, 40], [1, 1, 40, 40], [40, 40, 1, 1], [40, 40, 1, 1]], THRESHOLD)
     assert derivable(table) == []
 
 
