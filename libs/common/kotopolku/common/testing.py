@@ -77,6 +77,8 @@ def make_keys(directory: Path) -> TestKeys:
     generate_key_pair(keys.gateway_private, keys.gateway_public)
     generate_key_pair(keys.service_private, keys.service_public)
     ensure_key_file(keys.reporting_pseudonym)
+    # The reporting service's national extract key (another secret than the municipal one).
+    ensure_key_file(keys.directory / "national-pseudonym.key")
     return keys
 
 
