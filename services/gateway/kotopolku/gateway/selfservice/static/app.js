@@ -1,5 +1,5 @@
 // Client self-service (kotoutuja-asiakkaan oma-asiointi): own details, own integration plan and
-// its approval, and who has processed the client's data. Signs in with Keycloak (authorization
+// its approval, who has processed the client's data, and feedback on services. Signs in with Keycloak (authorization
 // code with PKCE, oidc-client-ts) and calls the gateway's /v1 API with the access token.
 // Text from the API is always set with textContent, never parsed as HTML.
 
@@ -16,6 +16,7 @@ const state = {
   plans: [],
   trail: [],
   trailToken: "",
+  feedback: [],
 };
 
 const $ = (id) => document.getElementById(id);
@@ -139,9 +140,14 @@ async function api(path, options = {}) {
 async function loadAll() {
   announce("loading");
   try {
-    const [details, plans] = await Promise.all([api("/me"), api("/me/plans")]);
+    const [details, plans, feedback] = await Promise.all([
+      api("/me"),
+      api("/me/plans"),
+      api("/me/feedback"),
+    ]);
     state.details = details.ok ? await details.json() : null;
     state.plans = plans.ok ? (await plans.json()).items : [];
+    state.feedback = feedback.ok ? (await feedback.json()).items : [];
     state.trail = [];
     state.trailToken = "";
     await loadTrail();
@@ -174,6 +180,34 @@ async function approve(plan) {
   }
   await loadAll();
   announce("approved");
+}
+
+async function sendFeedback(invitation, form) {
+  const scores = [];
+  const texts = [];
+  for (const question of invitation.survey.questions) {
+    const name = `q-${invitation.id}-${question.id}`;
+    if (question.kind === "score") {
+      const chosen = form.querySelector(`input[name="${name}"]:checked`);
+      if (chosen) scores.push({ question_id: question.id, score: Number(chosen.value) });
+    } else {
+      const text = form.elements[name].value.trim();
+      if (text) texts.push({ question_id: question.id, text });
+    }
+  }
+  const anonymous = form.elements.anonymous ? form.elements.anonymous.checked : true;
+  announce("loading");
+  const response = await api(`/me/feedback/${encodeURIComponent(invitation.id)}/answer`, {
+    method: "POST",
+    body: JSON.stringify({ scores, texts, anonymous, language: state.language }),
+  });
+  if (!response.ok) {
+    announce(response.status === 422 ? "feedbackIncomplete" : "error");
+    return;
+  }
+  state.feedback = state.feedback.filter((item) => item.id !== invitation.id);
+  renderFeedback();
+  announce("feedbackSent");
 }
 
 // --- rendering -----------------------------------------------------------------------------------
@@ -296,16 +330,104 @@ function renderTrail() {
   $("trail-more").hidden = !state.trailToken;
 }
 
+function localized(texts) {
+  return texts[state.language] || texts.fi || Object.values(texts)[0] || "";
+}
+
+function scoreQuestion(invitation, question) {
+  const fieldset = element("fieldset", null, "score");
+  fieldset.append(element("legend", localized(question.text)));
+  fieldset.append(element("p", t("feedbackScale"), "hint"));
+  const choices = element("div", null, "choices");
+  for (let score = 1; score <= 5; score += 1) {
+    const id = `q-${invitation.id}-${question.id}-${score}`;
+    const input = element("input");
+    input.type = "radio";
+    input.name = `q-${invitation.id}-${question.id}`;
+    input.id = id;
+    input.value = String(score);
+    input.required = question.required;
+    const label = element("label", String(score));
+    label.htmlFor = id;
+    choices.append(input, label);
+  }
+  fieldset.append(choices);
+  return fieldset;
+}
+
+function textQuestion(invitation, question) {
+  const wrapper = element("div", null, "text-question");
+  const id = `q-${invitation.id}-${question.id}`;
+  const label = element("label", localized(question.text));
+  label.htmlFor = id;
+  const area = element("textarea");
+  area.id = id;
+  area.name = id;
+  area.rows = 3;
+  area.maxLength = 2000;
+  area.required = question.required;
+  wrapper.append(label, area);
+  return wrapper;
+}
+
+function renderInvitation(invitation) {
+  const article = element("article", null, "card feedback-card");
+  const form = element("form");
+  form.noValidate = false;
+  form.append(element("h3", localized(invitation.survey.title)));
+  form.append(element("p", `${t("feedbackDue")} ${formatDate(invitation.expires_on)}`, "hint"));
+  for (const question of invitation.survey.questions) {
+    form.append(
+      question.kind === "score" ? scoreQuestion(invitation, question) : textQuestion(invitation, question),
+    );
+  }
+  if (invitation.survey.anonymity === "always") {
+    form.append(element("p", t("feedbackAlwaysAnonymous"), "notice-plain"));
+  } else {
+    const wrapper = element("div", null, "check");
+    const box = element("input");
+    box.type = "checkbox";
+    box.name = "anonymous";
+    box.id = `anonymous-${invitation.id}`;
+    box.checked = true;
+    const label = element("label", t("feedbackAnonymous"));
+    label.htmlFor = box.id;
+    wrapper.append(box, label);
+    form.append(wrapper);
+  }
+  const button = element("button", t("feedbackSend"));
+  button.type = "submit";
+  button.className = "send-feedback";
+  form.append(button);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sendFeedback(invitation, form);
+  });
+  article.append(form);
+  return article;
+}
+
+function renderFeedback() {
+  const list = $("feedback-list");
+  list.replaceChildren();
+  if (!state.feedback.length) {
+    list.append(element("p", t("noFeedback")));
+    return;
+  }
+  for (const invitation of state.feedback) list.append(renderInvitation(invitation));
+}
+
 function render() {
   const signedIn = Boolean(state.user);
   $("welcome").hidden = signedIn;
   $("sign-out").hidden = !signedIn;
   $("sections").hidden = !signedIn;
-  for (const id of ["details", "plans", "trail"]) $(id).hidden = !signedIn;
+  for (const id of ["details", "plans", "trail", "feedback"]) $(id).hidden = !signedIn;
   if (!signedIn) return;
   renderDetails();
   renderPlans();
   renderTrail();
+  renderFeedback();
 }
 
 // --- start ---------------------------------------------------------------------------------------
