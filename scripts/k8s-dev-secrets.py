@@ -56,6 +56,42 @@ def secret(name: str, namespace: str, data: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def esign_signing_files() -> dict[str, str]:
+    """The e-signature service's dev signing chain: a root CA and one certificate per
+    municipality of the dev realm (kotopolku-esign dev-certificates, in a throwaway directory)."""
+    import tempfile
+
+    from kotopolku.esign.__main__ import DEV_MUNICIPALITIES
+    from kotopolku.esign.certificates import generate_dev_certificates
+
+    with tempfile.TemporaryDirectory() as directory:
+        generate_dev_certificates(Path(directory), DEV_MUNICIPALITIES)
+        # The flat files the service reads; the root CA's own key (in a subdirectory) stays out.
+        files = sorted(p for p in Path(directory).iterdir() if p.is_file())
+        return {path.name: path.read_text() for path in files}
+
+
+def reporting_pseudonym_files() -> dict[str, str]:
+    """The municipal reporting secret, shared by every service that reports facts."""
+    return {"reporting-pseudonym.key": secrets.token_hex(32)}
+
+
+def national_pseudonym_files() -> dict[str, str]:
+    """The reporting service's own secret for the national extract."""
+    return {"national-pseudonym.key": secrets.token_hex(32)}
+
+
+# Secrets a service mounts as files (services.*.secretMounts), by service: how to make them.
+# A Secret mounted by several services is made once.
+MOUNTED_SECRET_FILES = {
+    "esign": esign_signing_files,
+    "assessment": reporting_pseudonym_files,
+    "plans": reporting_pseudonym_files,
+    "programme": reporting_pseudonym_files,
+    "reporting": national_pseudonym_files,
+}
+
+
 def dev_secrets(
     values: dict[str, Any], release: str, namespace: str, postgres_password: str | None = None
 ) -> list[dict[str, Any]]:
@@ -92,6 +128,15 @@ def dev_secrets(
             f"kotopolku_{name.replace('-', '_')}"
         )
         out.append(secret(secret_name, namespace, {svc["database"]["secretKey"]: url}))
+    made: set[str] = set()
+    for name, entry in values["services"].items():
+        svc = merge(values["default"], entry or {})
+        if not svc.get("enabled", True):
+            continue
+        for mount in svc.get("secretMounts") or []:
+            if mount["secretName"] not in made:
+                made.add(mount["secretName"])
+                out.append(secret(mount["secretName"], namespace, MOUNTED_SECRET_FILES[name]()))
     kc_db = values["keycloak"]["database"]
     if kc_db.get("vendor") == "postgres" and kc_db.get("existingSecret"):
         out.append(
