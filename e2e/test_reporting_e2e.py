@@ -14,8 +14,9 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jsonschema
 import psycopg
@@ -27,7 +28,8 @@ from e2e.conftest import Api, new_client
 from e2e.test_assessment_e2e import basic_areas
 from e2e.test_integration_journey_e2e import catalogue_service, provider  # noqa: F401
 
-TODAY = date.today()
+# The services count by Finnish calendar days.
+TODAY = datetime.now(ZoneInfo("Europe/Helsinki")).date()
 MONTH = TODAY.strftime("%Y-%m")
 Totals = dict[tuple[str, ...], dict[str, float | None]]
 

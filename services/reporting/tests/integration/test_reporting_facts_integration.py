@@ -3,19 +3,21 @@ manager sees their own municipality's figures."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
 import sqlalchemy as sa
 from reporting_testkit import ADMIN, AUDITOR, MANAGER, MANAGER_837, OFFICER, Reporting, rpc_error
 
+from kotopolku.common.clock import utcnow
 from kotopolku.common.db import Database
 from kotopolku.common.facts import (
     MUNICIPAL_PURPOSE,
     FactDeliveryFailed,
     FactRecorder,
     FactRelay,
+    finnish_day,
     reporting_outbox_table,
 )
 from kotopolku.common.pseudonyms import PseudonymKey
@@ -24,8 +26,9 @@ from kotopolku.reporting.tables import facts as facts_table
 from kotopolku.reporting.v1 import reporting_pb2 as pb
 from kotopolku.reporting.v1 import reporting_pb2_grpc
 
-MONTH = date.today().strftime("%Y-%m")
-TODAY = date.today().isoformat()
+# The services count by Finnish calendar days.
+MONTH = finnish_day(utcnow()).strftime("%Y-%m")
+TODAY = finnish_day(utcnow()).isoformat()
 
 
 def recorder(svc: Reporting) -> FactRecorder:

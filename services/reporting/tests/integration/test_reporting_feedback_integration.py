@@ -4,8 +4,6 @@ respondent; scores and free text reach reports only in large enough groups."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import grpc
 import sqlalchemy as sa
 from reporting_testkit import (
@@ -19,6 +17,8 @@ from reporting_testkit import (
     rpc_error,
 )
 
+from kotopolku.common.clock import utcnow
+from kotopolku.common.facts import finnish_day
 from kotopolku.messaging.tables import notifications
 from kotopolku.reporting.notifications import InvitationRelay
 from kotopolku.reporting.service import INVITATION_RELAY
@@ -31,7 +31,8 @@ from kotopolku.reporting.tables import (
 )
 from kotopolku.reporting.v1 import reporting_pb2 as pb
 
-MONTH = date.today().strftime("%Y-%m")
+# The services count by Finnish calendar days.
+MONTH = finnish_day(utcnow()).strftime("%Y-%m")
 
 
 def answer(score: int, text: str = "", anonymous: bool = False) -> pb.Answer:
