@@ -14,10 +14,8 @@ keyed hashes with the municipality's reporting key (:mod:`kotopolku.common.pseud
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -31,12 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kotopolku.common.clock import Clock, as_utc, to_timestamp, utcnow
 from kotopolku.common.db import Database
 from kotopolku.common.localtime import HELSINKI
+from kotopolku.common.outbox import BatchRelay, RelayMetrics
 from kotopolku.common.pseudonyms import PseudonymKey
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.common.tables import UtcDateTime
 from kotopolku.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 
-log = logging.getLogger(__name__)
 
 OUTBOX_TABLE: Final = "reporting_outbox"
 # HKDF purpose of the municipal reporting key; the national extract uses another secret.
@@ -151,11 +149,14 @@ class FactRecorder:
             self._on_recorded()
 
 
-def backoff_seconds(failures: int) -> float:
-    return float(min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** max(0, failures - 1)))
+FACT_METRICS = RelayMetrics(BACKLOG, DELIVERED, FAILURES)
 
 
-class FactRelay:
+class FactDeliveryFailed(Exception):
+    pass
+
+
+class FactRelay(BatchRelay):
     """Delivers the outbox to the reporting service, oldest first, in batches."""
 
     def __init__(
@@ -169,80 +170,25 @@ class FactRelay:
         poll_seconds: float = 2.0,
         timeout_seconds: float = 5.0,
     ) -> None:
-        self._service = service
-        self._db = database
-        self._outbox = outbox
-        self._reporting = reporting
-        self._batch_size = batch_size
-        self._poll_seconds = poll_seconds
-        self._timeout = timeout_seconds
-        self._wake = asyncio.Event()
-        self.consecutive_failures = 0
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
+        async def record(payloads: Sequence[bytes]) -> None:
+            facts = [reporting_pb2.Fact.FromString(payload) for payload in payloads]
             try:
-                delivered = await self.deliver_once()
-                self.consecutive_failures = 0
-            except Exception as error:
-                self.consecutive_failures += 1
-                FAILURES.labels(self._service).inc()
-                log.warning(
-                    "reporting fact delivery failed; backing off",
-                    extra={"error": type(error).__name__, "failures": self.consecutive_failures},
+                await reporting.RecordFacts(
+                    reporting_pb2.RecordFactsRequest(facts=facts), timeout=timeout_seconds
                 )
-                await self._sleep(stop, backoff_seconds(self.consecutive_failures), wake=False)
-                continue
-            if delivered < self._batch_size:
-                await self._sleep(stop, self._poll_seconds, wake=True)
+            except grpc.aio.AioRpcError as error:
+                raise FactDeliveryFailed(error.code().name) from error
 
-    async def _sleep(self, stop: asyncio.Event, seconds: float, *, wake: bool) -> None:
-        waiters = {asyncio.ensure_future(stop.wait())}
-        if wake:
-            waiters.add(asyncio.ensure_future(self._wake.wait()))
-        try:
-            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
-        self._wake.clear()
-
-    async def deliver_once(self) -> int:
-        """Delivers the oldest batch; returns how many facts went. Raises on failure."""
-        table = self._outbox
-        query = (
-            sa.select(table.c.seq, table.c.payload).order_by(table.c.seq).limit(self._batch_size)
+        super().__init__(
+            service,
+            database,
+            outbox,
+            record,
+            FACT_METRICS,
+            batch_size=batch_size,
+            poll_seconds=poll_seconds,
+            max_backoff_seconds=MAX_BACKOFF_SECONDS,
         )
-        async with self._db.engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-        if not rows:
-            BACKLOG.labels(self._service).set(0)
-            return 0
-        facts = [reporting_pb2.Fact.FromString(row.payload) for row in rows]
-        try:
-            await self._reporting.RecordFacts(
-                reporting_pb2.RecordFactsRequest(facts=facts), timeout=self._timeout
-            )
-        except grpc.aio.AioRpcError as error:
-            raise FactDeliveryFailed(error.code().name) from error
-        # Only what was read is deleted: rows written meanwhile wait for the next round.
-        async with self._db.transaction() as connection:
-            await connection.execute(sa.delete(table).where(table.c.seq.in_([r.seq for r in rows])))
-        DELIVERED.labels(self._service).inc(len(rows))
-        BACKLOG.labels(self._service).set(await self.backlog())
-        return len(rows)
-
-    async def backlog(self) -> int:
-        async with self._db.engine.connect() as connection:
-            count = await connection.scalar(sa.select(sa.func.count()).select_from(self._outbox))
-        return int(count or 0)
-
-
-class FactDeliveryFailed(Exception):
-    pass
 
 
 def install(runtime: Any, outbox: sa.Table) -> FactRecorder:
