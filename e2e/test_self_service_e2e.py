@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from e2e.browser import accessibility_violations, png_size, save_screenshot
-from e2e.conftest import API_URL, Api
+from e2e.conftest import API_URL, Api, finnish_today
 
 PHONE = {"width": 360, "height": 740}
 PASSWORD = "kotopolku-demo"
@@ -39,7 +39,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 def _submitted_plan(officer: Api, client_id: str) -> dict[str, Any]:
     """A plan of the client waiting for approval, with a distinctive goal."""
-    today = date.today()
+    today = finnish_today()
     goal = f"Ammattikoulutus {uuid.uuid4().hex[:6]}"
     created = officer.post(
         f"/v1/clients/{client_id}/plans",
@@ -165,7 +165,7 @@ def test_the_pages_carry_a_strict_content_security_policy(http: Any) -> None:
 
 def _appointment_soon(officer: Api, client_id: str) -> dict[str, Any]:
     """An appointment of the client within the next weeks, at a random free-looking hour."""
-    day = date.today() + timedelta(days=uuid.uuid4().int % 40 + 3)
+    day = finnish_today() + timedelta(days=uuid.uuid4().int % 40 + 3)
     hour = uuid.uuid4().int % 6 + 8
     title = f"Ohjauskäynti {uuid.uuid4().hex[:6]}"
     created = officer.post(

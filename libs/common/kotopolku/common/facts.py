@@ -35,7 +35,6 @@ from kotopolku.common.settings import ServiceSettings
 from kotopolku.common.tables import UtcDateTime
 from kotopolku.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 
-
 OUTBOX_TABLE: Final = "reporting_outbox"
 # HKDF purpose of the municipal reporting key; the national extract uses another secret.
 MUNICIPAL_PURPOSE: Final = "kotopolku-reporting-municipal"
