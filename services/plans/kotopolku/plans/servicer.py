@@ -29,6 +29,7 @@ from kotopolku.common.errors import (
 )
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
 from kotopolku.common.identity import Caller, current_caller
+from kotopolku.common.localtime import finnish_date
 from kotopolku.plans import access, changes, convert, enums, family_end, repository
 from kotopolku.plans.directory import ClientDirectory, ClientRef, ProgrammeCatalogue
 from kotopolku.plans.domain import authority, content, family, lifecycle, periods, reviews
@@ -38,7 +39,6 @@ from kotopolku.plans.domain.model import (
     PlanStatus,
     ResponsibleAuthority,
     ReviewReason,
-    finnish_date,
 )
 from kotopolku.plans.gate import (
     PlanGate,
