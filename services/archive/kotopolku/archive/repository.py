@@ -21,9 +21,7 @@ def _after(table: sa.Table, column: str, position: tuple[datetime, str] | None) 
     if position is None:
         return sa.true()
     moment, ident = position
-    return sa.or_(
-        table.c[column] < moment, sa.and_(table.c[column] == moment, table.c.id < ident)
-    )
+    return sa.or_(table.c[column] < moment, sa.and_(table.c[column] == moment, table.c.id < ident))
 
 
 # --- jobs --------------------------------------------------------------------------------------
@@ -68,11 +66,13 @@ async def jobs_page(
     return list((await connection.execute(query)).all())
 
 
-async def unfinished_job(connection: AsyncConnection, client_id: str, municipality: str) -> Row | None:
+async def unfinished_job(
+    connection: AsyncConnection, client_id: str, municipality: str
+) -> Row | None:
     query = sa.select(jobs).where(
         jobs.c.client_id == client_id,
         jobs.c.municipality_code == municipality,
-        jobs.c.state.in_([JobState.RUNNING.value, JobState.HELD.value, JobState.FAILED.value]),
+        jobs.c.state.in_([JobState.RUNNING.value, JobState.HELD.value]),
     )
     return (await connection.execute(query.limit(1))).first()
 
@@ -96,7 +96,9 @@ async def update_job(connection: AsyncConnection, job_id: str, **values: Any) ->
     )
 
 
-async def claim_job(connection: AsyncConnection, now: datetime, lease_until: datetime) -> str | None:
+async def claim_job(
+    connection: AsyncConnection, now: datetime, lease_until: datetime
+) -> str | None:
     """Takes the most overdue runnable job that no live worker owns; None when there is none."""
     runnable = sa.and_(
         jobs.c.state == JobState.RUNNING.value,

@@ -47,9 +47,7 @@ class StepFailure(Exception):
 
 def failure(service: str, error: grpc.aio.AioRpcError) -> StepFailure:
     remote = parse_rpc_error(error)
-    log.warning(
-        "archive call failed", extra={"target": service, "grpc_code": remote.code.name}
-    )
+    log.warning("archive call failed", extra={"target": service, "grpc_code": remote.code.name})
     if remote.code in RETRYABLE:
         return StepFailure(f"{service}: {remote.code.name}", retryable=True)
     # The service's own explanation is safe to keep: the contract's refusals name no person.

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
+from sqlalchemy.schema import SchemaItem
 
 from kotopolku.common.tables import UtcDateTime, audit_outbox_table, idempotency_table
 
 metadata = sa.MetaData()
 
 
-def _job_columns() -> list[sa.Column[Any]]:
+def _job_columns() -> list[SchemaItem]:
     return [
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("version", sa.Integer, nullable=False),
@@ -37,7 +36,7 @@ def _job_columns() -> list[sa.Column[Any]]:
     ]
 
 
-def _step_columns() -> list[sa.Column[Any]]:
+def _step_columns() -> list[SchemaItem]:
     return [
         sa.Column("job_id", sa.String(36), sa.ForeignKey("archive_jobs.id"), primary_key=True),
         sa.Column("position", sa.Integer, primary_key=True),
@@ -53,7 +52,7 @@ def _step_columns() -> list[sa.Column[Any]]:
     ]
 
 
-def _hold_columns() -> list[sa.Column[Any]]:
+def _hold_columns() -> list[SchemaItem]:
     return [
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("version", sa.Integer, nullable=False),
@@ -71,7 +70,7 @@ def _hold_columns() -> list[sa.Column[Any]]:
     ]
 
 
-def _package_columns() -> list[sa.Column[Any]]:
+def _package_columns() -> list[SchemaItem]:
     return [
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("version", sa.Integer, nullable=False),
@@ -97,7 +96,7 @@ def _package_columns() -> list[sa.Column[Any]]:
     ]
 
 
-def _disposal_columns() -> list[sa.Column[Any]]:
+def _disposal_columns() -> list[SchemaItem]:
     return [
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("package_id", sa.String(36), nullable=False, unique=True),

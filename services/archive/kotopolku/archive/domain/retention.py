@@ -60,10 +60,13 @@ def trigger_day(trigger: Trigger, dates: TriggerDates, latest_record: date | Non
     return dates.archived_on
 
 
-def retention_end(rule: RetentionRule, dates: TriggerDates, latest_record: date | None) -> date | None:
+def retention_end(
+    rule: RetentionRule, dates: TriggerDates, latest_record: date | None
+) -> date | None:
     if rule.preservation is Preservation.PERMANENT:
         return None
-    assert rule.trigger is not None and rule.retention_years is not None
+    assert rule.trigger is not None
+    assert rule.retention_years is not None
     return add_years(trigger_day(rule.trigger, dates, latest_record), rule.retention_years)
 
 
