@@ -36,9 +36,16 @@ def require_archive(caller: Caller) -> None:
 
 
 def ended_plan_clients(municipality: str, cutoff: date) -> sa.Select[Any]:
-    """(client_id, last_end) of clients none of whose plans is open or ends after ``cutoff``."""
+    """(client_id, last_end) of clients none of whose plans is open or ends after ``cutoff``.
+
+    A plan ended early by a review ended on the day of that review, not on its planned end."""
     still_open = sa.func.sum(sa.case((plans.c.status.in_(_OPEN), 1), else_=0))
-    last_end = sa.func.max(plans.c.end_date)
+    ended_early = sa.and_(
+        plans.c.status == PlanStatus.ENDED.value,
+        plans.c.last_review_on.is_not(None),
+        plans.c.last_review_on < plans.c.end_date,
+    )
+    last_end = sa.func.max(sa.case((ended_early, plans.c.last_review_on), else_=plans.c.end_date))
     return (
         sa.select(plans.c.client_id, last_end.label("last_end"))
         .where(plans.c.municipality_code == municipality)
