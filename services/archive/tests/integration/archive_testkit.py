@@ -94,6 +94,8 @@ class System:
     urls: dict[str, str]
     objects: Path
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+    # The plan ended_plan() made last.
+    last_plan: plans_pb2.Plan = field(default_factory=plans_pb2.Plan)
 
     def md(self, caller: Caller) -> Metadata:
         return ((METADATA_KEY, self.keys.assertion(caller)),)
@@ -278,6 +280,11 @@ class System:
 @contextlib.contextmanager
 def databases(database_url: str, names: tuple[str, ...]) -> Iterator[dict[str, str]]:
     """A database of the same kind as ``database_url`` for each service."""
+    if database_url == "postgresql":
+        with contextlib.ExitStack() as stack:
+            server = testing.postgres_server_or_skip()
+            yield {n: stack.enter_context(testing.fresh_postgres_database(server)) for n in names}
+        return
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         assert url.database

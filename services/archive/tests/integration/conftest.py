@@ -1,9 +1,11 @@
-"""Fixtures of the archive service's integration tests (helpers: archive_testkit.py)."""
+"""Fixtures of the archive service's integration tests (helpers: archive_testkit.py).
+
+One system per module and database kind: starting six services is the slow part, and every test
+makes clients of its own, so the tests do not see each other's data."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from archive_testkit import System, running
@@ -11,7 +13,13 @@ from archive_testkit import System, running
 from kotopolku.common import testing
 
 
-@pytest.fixture
-async def svc(keys: testing.TestKeys, database_url: str, tmp_path: Path) -> AsyncIterator[System]:
-    async with running(keys, database_url, tmp_path) as system:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def svc(
+    request: pytest.FixtureRequest,
+    keys: testing.TestKeys,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[System]:
+    tmp_path = tmp_path_factory.mktemp("archive")
+    kind = "sqlite:///" + str(tmp_path / "archive.db") if request.param == "sqlite" else "postgresql"
+    async with running(keys, kind, tmp_path) as system:
         yield system

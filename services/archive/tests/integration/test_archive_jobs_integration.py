@@ -31,7 +31,7 @@ from kotopolku.plans.tables import plan_goals, plans
 
 async def _archivable_client(svc: System) -> str:
     client_id, user = await svc.new_client_with_user()
-    await svc.ended_plan(client_id, user)
+    svc.last_plan = await svc.ended_plan(client_id, user)
     await svc.visit(client_id)
     await svc.cost(client_id, void=True)
     await deliver_audit(svc)
@@ -41,7 +41,7 @@ async def _archivable_client(svc: System) -> str:
 async def test_a_client_whose_plan_ended_is_archived_and_minimised(svc: System) -> None:
     client_id = await _archivable_client(svc)
     due = await svc.archive.ListDueClients(pb.ListDueClientsRequest(), metadata=svc.md(ARCHIVIST))
-    assert [c.client_id for c in due.clients] == [client_id]
+    assert client_id in [c.client_id for c in due.clients]
 
     job = await svc.start_job(client_id)
     assert job.state == "running"
@@ -97,7 +97,7 @@ async def test_a_client_whose_plan_ended_is_archived_and_minimised(svc: System) 
     # The active data are gone; the accounting record stays with its free text cleared.
     assert await svc.count("clients", clients, clients.c.id == client_id) == 0
     assert await svc.count("plans", plans, plans.c.client_id == client_id) == 0
-    assert await svc.count("plans", plan_goals) == 0
+    assert await svc.count("plans", plan_goals, plan_goals.c.plan_id == svc.last_plan.id) == 0
     assert await svc.count("guidance", visits, visits.c.client_id == client_id) == 0
     kept = await svc.rows(
         "contracts", sa.select(cost_entries).where(cost_entries.c.client_id == client_id)
