@@ -323,7 +323,11 @@ async def start_system(
             programme_address=testing.UNREACHABLE,
         )
         hosts["guidance"] = await testing.start_host(
-            GUIDANCE, keys, database_url=urls["guidance"], audit_address=audit, clients_address=clients
+            GUIDANCE,
+            keys,
+            database_url=urls["guidance"],
+            audit_address=audit,
+            clients_address=clients,
         )
         hosts["contracts"] = await testing.start_host(
             CONTRACTS,

@@ -20,6 +20,8 @@ async def svc(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[System]:
     tmp_path = tmp_path_factory.mktemp("archive")
-    kind = "sqlite:///" + str(tmp_path / "archive.db") if request.param == "sqlite" else "postgresql"
+    kind = (
+        "sqlite:///" + str(tmp_path / "archive.db") if request.param == "sqlite" else "postgresql"
+    )
     async with running(keys, kind, tmp_path) as system:
         yield system

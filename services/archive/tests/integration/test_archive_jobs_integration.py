@@ -163,7 +163,9 @@ async def test_another_municipality_sees_nothing(svc: System) -> None:
     done = await svc.job(job.id)
     for caller in (OFFICER_837, ARCHIVIST_837):
         await rpc_error(
-            svc.archive.GetArchiveJob(pb.GetArchiveJobRequest(job_id=job.id), metadata=svc.md(caller)),
+            svc.archive.GetArchiveJob(
+                pb.GetArchiveJobRequest(job_id=job.id), metadata=svc.md(caller)
+            ),
             grpc.StatusCode.NOT_FOUND,
         )
     await rpc_error(
