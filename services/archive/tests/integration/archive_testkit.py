@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from kotopolku.archive.engine import ArchiveEngine
-from kotopolku.archive.service import DEFINITION as ARCHIVE, DISPOSER, ENGINE
+from kotopolku.archive.service import DEFINITION as ARCHIVE
+from kotopolku.archive.service import DISPOSER, ENGINE
 from kotopolku.archive.v1 import archive_pb2 as pb
 from kotopolku.archive.v1 import archive_pb2_grpc
 from kotopolku.audit.service import DEFINITION as AUDIT

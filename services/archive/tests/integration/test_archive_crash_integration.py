@@ -80,13 +80,13 @@ class ArchiveProcess:
                 "KOTOPOLKU_LEASE_SECONDS": "1",
                 "KOTOPOLKU_WORKER_POLL_SECONDS": "0.1",
                 # Slow enough to be caught in the middle, fast enough for a test.
-                "KOTOPOLKU_STEP_INTERVAL_SECONDS": "0.3",
+                "KOTOPOLKU_STEP_INTERVAL_SECONDS": "0.15",
                 "KOTOPOLKU_SHUTDOWN_GRACE_SECONDS": "0",
                 "KOTOPOLKU_LOG_LEVEL": "WARNING",
             }
         )
 
-    async def start(self) -> subprocess.Popen[bytes]:
+    def _spawn(self) -> subprocess.Popen[bytes]:
         with self._log.open("ab") as output:
             process = subprocess.Popen(
                 [sys.executable, "-m", "kotopolku.archive"],
@@ -95,6 +95,11 @@ class ArchiveProcess:
                 stderr=output,
             )
         self._started.append(process)
+        return process
+
+    async def start(self) -> subprocess.Popen[bytes]:
+        """Starts the process and waits until it serves."""
+        process = self._spawn()
         async with grpc.aio.insecure_channel(f"127.0.0.1:{self.port}") as channel:
             health = health_pb2_grpc.HealthStub(channel)
             deadline = time.monotonic() + 30
