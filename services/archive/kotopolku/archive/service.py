@@ -3,6 +3,7 @@ ended, minimisation in every service, legal holds and disposal (IS service 17)."
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -25,8 +26,9 @@ from kotopolku.common.settings import ObjectStoreSettings
 from kotopolku.plans.v1 import plans_pb2_grpc
 from kotopolku.records.v1 import records_pb2_grpc
 
-# Every service that holds client records, and where it listens by default. A new one (welfare)
-# is one more entry here, in KOTOPOLKU_RECORD_SERVICES and in the TOS.
+# Every service that holds client records, and where it listens by default (its
+# KOTOPOLKU_<NAME>_ADDRESS, which the chart and scripts/stack.sh set, wins). A new one (welfare)
+# is one more entry here and rules for its record types in the TOS.
 DEFAULT_RECORD_SERVICES: Final = {
     "clients": "127.0.0.1:50051",
     "assessment": "127.0.0.1:50053",
@@ -52,9 +54,10 @@ class ArchiveSettings(ObjectStoreSettings):
     object_store_url: str = "var/objects/archive"
     # The TOS (YAML); empty: the one shipped with the service (kotopolku/archive/tos.yaml).
     tos_file: Path | None = None
-    # Service name -> address, as JSON in KOTOPOLKU_RECORD_SERVICES. Minimised in this order,
-    # the clients service last.
-    record_services: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RECORD_SERVICES))
+    # Service name -> address, as JSON in KOTOPOLKU_RECORD_SERVICES; empty: every service of
+    # DEFAULT_RECORD_SERVICES at its KOTOPOLKU_<NAME>_ADDRESS. Minimised in this order, the
+    # clients service last.
+    record_services: dict[str, str] = Field(default_factory=dict)
     # Clients whose plans have ended (PlansService.ListEndedPlanClients).
     plans_address: str = "127.0.0.1:50054"
     # Deadline of one call to a record service (an export may be large).
@@ -77,7 +80,10 @@ class ArchiveSettings(ObjectStoreSettings):
         # Fails at start, listing every problem of the file (TosError is a ValueError).
         self.tos()
         if not self.record_services:
-            raise ValueError("record_services must name at least one service")
+            self.record_services = {
+                name: os.environ.get(f"KOTOPOLKU_{name.upper()}_ADDRESS", default)
+                for name, default in DEFAULT_RECORD_SERVICES.items()
+            }
         return self
 
     def tos(self) -> Tos:
