@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import grpc
 import pytest
@@ -19,6 +19,7 @@ from kotopolku.common.db import Database
 from kotopolku.esign.client_records import CLIENT_RECORDS as ESIGN_RECORDS
 from kotopolku.esign.service import DEFINITION as ESIGN
 from kotopolku.esign.tables import documents, signers, signing_requests
+from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
 from kotopolku.programme.client_records import CLIENT_RECORDS as PROGRAMME_RECORDS
 from kotopolku.programme.service import DEFINITION as PROGRAMME
 from kotopolku.programme.tables import enrolments, programme_services, providers
@@ -330,3 +331,59 @@ async def test_a_place_held_by_the_client_is_freed(database_url: str) -> None:
         assert left == ["client-b"]
     finally:
         await database.dispose()
+
+
+async def test_a_service_without_client_records_does_not_serve_the_contract(svc: System) -> None:
+    await rpc_error(
+        svc.records("audit").ExportClientRecords(
+            _request("c-1"), metadata=service_md(svc.keys, "archive")
+        ),
+        grpc.StatusCode.UNIMPLEMENTED,
+    )
+
+
+async def test_the_plans_service_lists_clients_whose_plans_ended(svc: System) -> None:
+    client_id, user = await svc.new_client_with_user()
+    await svc.ended_plan(client_id, user)
+    plans = plans_pb2_grpc.PlansServiceStub(svc.channel("plans"))
+    today = date.today()
+
+    def request(
+        day: date, token: str = "", size: int = 200
+    ) -> plans_pb2.ListEndedPlanClientsRequest:
+        return plans_pb2.ListEndedPlanClientsRequest(
+            municipality_code="091",
+            ended_on_or_before=day.isoformat(),
+            page_size=size,
+            page_token=token,
+        )
+
+    for metadata in (svc.md(OFFICER), svc.md(ARCHIVIST), service_md(svc.keys, "programme")):
+        await rpc_error(
+            plans.ListEndedPlanClients(request(today), metadata=metadata),
+            grpc.StatusCode.PERMISSION_DENIED,
+        )
+    archive = service_md(svc.keys, "archive")
+    found = await plans.ListEndedPlanClients(request(today), metadata=archive)
+    ended = {c.client_id: c.last_end_date for c in found.clients}
+    # Ended early by today's review: the day of the review is the end, not the planned end.
+    assert ended[client_id] == today.isoformat()
+    earlier = await plans.ListEndedPlanClients(request(today - timedelta(days=1)), metadata=archive)
+    assert client_id not in {c.client_id for c in earlier.clients}
+    elsewhere = await plans.ListEndedPlanClients(
+        plans_pb2.ListEndedPlanClientsRequest(
+            municipality_code="837", ended_on_or_before=today.isoformat()
+        ),
+        metadata=archive,
+    )
+    assert client_id not in {c.client_id for c in elsewhere.clients}
+    # Pages of one follow each other without gaps.
+    seen: list[str] = []
+    token = ""
+    while True:
+        page = await plans.ListEndedPlanClients(request(today, token, 1), metadata=archive)
+        seen += [c.client_id for c in page.clients]
+        token = page.next_page_token
+        if not token:
+            break
+    assert seen == [c.client_id for c in found.clients]
