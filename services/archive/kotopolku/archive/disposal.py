@@ -17,7 +17,7 @@ from typing import Any
 
 from kotopolku.archive import repository
 from kotopolku.archive.domain.jobs import PackageState
-from kotopolku.archive.domain.retention import is_due
+from kotopolku.archive.domain.retention import helsinki_day, is_due
 from kotopolku.archive.domain.tos import Preservation
 from kotopolku.common.audit import AuditEntry, AuditRecorder
 from kotopolku.common.clock import Clock
@@ -54,7 +54,7 @@ class Disposer:
         self._interval = interval_seconds
 
     def today(self) -> date:
-        return self._clock().date()
+        return helsinki_day(self._clock())
 
     def check_due(self, package: Any) -> None:
         """Refuses a package that is not (or no longer) for disposal."""

@@ -27,6 +27,7 @@ from kotopolku.archive.domain import jobs as rules
 from kotopolku.archive.domain.jobs import JobState, PackageState, StepKind, StepState
 from kotopolku.archive.domain.retention import (
     TriggerDates,
+    helsinki_day,
     latest_by_type,
     package_retention,
 )
@@ -99,7 +100,7 @@ class ArchiveEngine:
         self._lease = timedelta(seconds=lease_seconds)
         self._poll_seconds = poll_seconds
         self._step_interval = step_interval_seconds
-        self._today = today or (lambda: clock().date())
+        self._today = today or (lambda: helsinki_day(clock()))
         self._wake = asyncio.Event()
 
     def wake(self) -> None:

@@ -13,6 +13,7 @@ from google.protobuf.message import Message
 
 from kotopolku.archive import repository
 from kotopolku.archive.disposal import Disposer
+from kotopolku.archive.domain.retention import helsinki_day
 from kotopolku.archive.domain.tos import Tos
 from kotopolku.archive.engine import ArchiveEngine
 from kotopolku.archive.sources import RecordServices, StepFailure
@@ -118,7 +119,7 @@ class RpcBase:
         self._disposer = disposer
 
     def _today(self) -> date:
-        return self._clock().date()
+        return helsinki_day(self._clock())
 
     async def _client_known(self, caller: Caller, client_id: str, municipality: str) -> None:
         """The client exists in the municipality (asked of the clients service as the archive),

@@ -106,3 +106,12 @@ def test_the_latest_record_of_each_type() -> None:
         [("a.b", date(2025, 1, 1)), ("a.b", date(2026, 1, 1)), ("a.b", None), ("c.d", None)]
     )
     assert latest == {"a.b": date(2026, 1, 1)}
+
+
+def test_days_are_finnish_calendar_days() -> None:
+    from datetime import UTC, datetime
+
+    from kotopolku.archive.domain.retention import helsinki_day
+
+    assert helsinki_day(datetime(2026, 12, 31, 22, 30, tzinfo=UTC)) == date(2027, 1, 1)
+    assert helsinki_day(datetime(2026, 6, 30, 20, 59, tzinfo=UTC)) == date(2026, 6, 30)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from kotopolku.archive.domain.tos import Preservation, RetentionRule, Trigger
+from kotopolku.common.localtime import HELSINKI
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,11 @@ class PackageRetention:
     preservation: Preservation
     # None when preserved permanently.
     disposal_due_on: date | None
+
+
+def helsinki_day(moment: datetime) -> date:
+    """The calendar day in Finland: retention dates are Finnish dates."""
+    return moment.astimezone(HELSINKI).date()
 
 
 def add_years(day: date, years: int) -> date:
