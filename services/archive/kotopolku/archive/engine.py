@@ -12,12 +12,11 @@ the domain module). Staged exports and the package are objects in object storage
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
@@ -26,22 +25,14 @@ from kotopolku.archive import repository
 from kotopolku.archive.domain import jobs as rules
 from kotopolku.archive.domain.jobs import JobState, PackageState, StepKind, StepState
 from kotopolku.archive.domain.retention import (
-    TriggerDates,
     helsinki_day,
-    latest_by_type,
-    package_retention,
 )
-from kotopolku.archive.domain.tos import RetentionRule, Tos
-from kotopolku.archive.packaging import (
-    TAR_MEDIA_TYPE,
-    BagContents,
-    PackagedRecord,
-    build_package,
-    verify_package,
-)
+from kotopolku.archive.domain.tos import Tos
+from kotopolku.archive.package_contents import assemble, record_types_json
+from kotopolku.archive.packaging import TAR_MEDIA_TYPE, build_package, verify_package
 from kotopolku.archive.sources import RecordServices, StepFailure
 from kotopolku.common.audit import AuditEntry, AuditRecorder
-from kotopolku.common.clock import Clock, as_utc, from_timestamp
+from kotopolku.common.clock import Clock
 from kotopolku.common.db import Database
 from kotopolku.common.identity import service_caller
 from kotopolku.common.objectstore import (
@@ -56,7 +47,6 @@ from kotopolku.records.v1 import records_pb2
 
 log = logging.getLogger(__name__)
 
-AUDIT_EXTRACT_TYPE = "audit.event-extract"
 ARCHIVE_CALLER = service_caller("archive")
 
 
@@ -331,53 +321,15 @@ class ArchiveEngine:
         audit_extract = await get_verified(
             self._store, staging_key(job, "audit.json"), audit_step.digest
         )
-        records = [_packaged(export.service, r) for export in exports for r in export.records]
-        counts: dict[str, int] = {}
-        for record in records:
-            counts[record.record_type] = counts.get(record.record_type, 0) + 1
-        counts[AUDIT_EXTRACT_TYPE] = 1
-        missing = self._tos.missing(list(counts))
-        if missing:
-            raise StepFailure(
-                "no retention rule in the TOS for: " + ", ".join(missing), retryable=False
-            )
         now = self._clock()
-        today = self._today()
-        dates = TriggerDates(
-            active_use_ended_on=job.active_use_ended_on,
-            archived_on=today,
-            last_plan_end=_last_plan_end(records),
-        )
-        latest = latest_by_type((r.record_type, _day(r.created_at)) for r in records)
-        retention = package_retention(counts, self._tos.rules, dates, latest)
-        description = _description(job, self._tos, retention, exports, now, dates)
-        bag_info = {
-            "Source-Organization": f"Kunta {job.municipality_code}",
-            "External-Identifier": job.package_id,
-            "Internal-Sender-Identifier": f"archive-job:{job.id}",
-            "External-Description": "Kotopolku: the records of one integration client",
-            "Bagging-Date": today.isoformat(),
-            "Kotopolku-Client-Id": job.client_id,
-            "Kotopolku-Municipality": job.municipality_code,
-            "Kotopolku-TOS-Version": self._tos.version,
-            "Kotopolku-Preservation": retention.preservation.value,
-            "Kotopolku-Disposal-Due": (
-                retention.disposal_due_on.isoformat() if retention.disposal_due_on else "never"
-            ),
-        }
-        contents = BagContents(records, audit_extract, description, bag_info)
-        data = await asyncio.to_thread(build_package, contents)
+        try:
+            assembled = assemble(job, self._tos, exports, audit_extract, now, self._today())
+        except ValueError as error:
+            raise StepFailure(str(error), retryable=False) from None
+        data = await asyncio.to_thread(build_package, assembled.contents)
         key = package_key(job.municipality_code, job.package_id)
         stored = await self._store.put(key, data, content_type=TAR_MEDIA_TYPE)
-        types_json = [
-            {
-                "record_type": t.record_type,
-                "count": t.count,
-                "ends_on": t.ends_on.isoformat() if t.ends_on else None,
-                "rule": rule_json(t.rule),
-            }
-            for t in retention.types
-        ]
+        retention = assembled.retention
         async with self._db.transaction() as connection:
             await repository.save_package(
                 connection,
@@ -390,16 +342,20 @@ class ArchiveEngine:
                     "object_key": key,
                     "size_bytes": stored.size,
                     "sha256": stored.sha256,
-                    "file_count": len(records) + 2 + len(exports),
-                    "record_types": types_json,
+                    "file_count": assembled.file_count,
+                    "record_types": record_types_json(retention),
                     "preservation": retention.preservation.value,
                     "disposal_due_on": retention.disposal_due_on,
                     "tos_version": self._tos.version,
                     "created_at": now,
                 },
             )
-            await self._record(connection, job, "archive-package.create", tuple(sorted(counts)))
-        return StepResult(f"{len(records)} records, {stored.size} bytes", stored.sha256)
+            await self._record(
+                connection, job, "archive-package.create", tuple(sorted(assembled.counts))
+            )
+        return StepResult(
+            f"{len(assembled.contents.records)} records, {stored.size} bytes", stored.sha256
+        )
 
     async def _verify(self, job: Any, steps: list[Any]) -> StepResult:
         async with self._db.transaction() as connection:
@@ -440,102 +396,7 @@ class ArchiveEngine:
         return StepResult(summary or "nothing to minimise")
 
 
-def rule_json(rule: RetentionRule) -> dict[str, Any]:
-    """The rule as it was applied, kept with the package (the TOS may change later)."""
-    return {
-        "record_type": rule.record_type,
-        "title": rule.title,
-        "task_class": rule.task_class,
-        "retention_years": rule.retention_years or 0,
-        "permanent": rule.permanent,
-        "trigger": rule.trigger.value if rule.trigger else "",
-        "publicity": rule.publicity.value,
-        "secrecy_basis": rule.secrecy_basis,
-        "personal_data": rule.personal_data,
-    }
-
-
 def _status(row: Any) -> rules.StepStatus:
     return rules.StepStatus(
         row.position, StepKind(row.kind), row.service, StepState(row.state), row.attempts
     )
-
-
-def _iso(moment: Any) -> str:
-    return as_utc(from_timestamp(moment)).isoformat() if moment.seconds or moment.nanos else ""
-
-
-def _packaged(service: str, record: records_pb2.ClientRecord) -> PackagedRecord:
-    if hashlib.sha256(record.content).hexdigest() != record.sha256:
-        raise StepFailure(f"{service}: a record does not match its SHA-256", retryable=False)
-    return PackagedRecord(
-        service=service,
-        record_type=record.record_type,
-        record_id=record.record_id,
-        media_type=record.media_type,
-        content=record.content,
-        sha256=record.sha256,
-        created_at=_iso(record.created_at),
-        updated_at=_iso(record.updated_at),
-        related=tuple(record.related),
-    )
-
-
-def _day(moment: str) -> date | None:
-    return datetime.fromisoformat(moment).date() if moment else None
-
-
-def _last_plan_end(records: list[PackagedRecord]) -> date | None:
-    ends = []
-    for record in records:
-        if record.record_type == "plans.plan":
-            value = json.loads(record.content).get("end_date")
-            if isinstance(value, str):
-                ends.append(date.fromisoformat(value))
-    return max(ends, default=None)
-
-
-def _description(
-    job: Any,
-    tos: Tos,
-    retention: Any,
-    exports: list[records_pb2.ExportClientRecordsResponse],
-    now: datetime,
-    dates: TriggerDates,
-) -> dict[str, Any]:
-    """Descriptive metadata: whose records, which, why, for how long, how public."""
-    return {
-        "package_id": job.package_id,
-        "archive_job_id": job.id,
-        "client_id": job.client_id,
-        "municipality_code": job.municipality_code,
-        "reason": job.reason,
-        "requested_by": job.requested_by,
-        "active_use_ended_on": dates.active_use_ended_on.isoformat(),
-        "last_plan_end": dates.last_plan_end.isoformat() if dates.last_plan_end else None,
-        "archived_at": as_utc(now).isoformat(),
-        "tos": {"name": tos.name, "version": tos.version},
-        "preservation": retention.preservation.value,
-        "disposal_due_on": (
-            retention.disposal_due_on.isoformat() if retention.disposal_due_on else None
-        ),
-        "services": [
-            {"service": e.service, "records": len(e.records), "digest": e.digest} for e in exports
-        ],
-        "record_types": [
-            {
-                "record_type": t.record_type,
-                "title": t.rule.title,
-                "count": t.count,
-                "task_class": t.rule.task_class,
-                "preservation": t.rule.preservation.value,
-                "retention_years": t.rule.retention_years,
-                "trigger": t.rule.trigger.value if t.rule.trigger else None,
-                "retention_ends_on": t.ends_on.isoformat() if t.ends_on else None,
-                "publicity": t.rule.publicity.value,
-                "secrecy_basis": t.rule.secrecy_basis,
-                "personal_data": t.rule.personal_data,
-            }
-            for t in retention.types
-        ],
-    }

@@ -168,9 +168,8 @@ def _text(value: Any) -> str:
 
 def _problem(error: Any) -> str:
     details = getattr(error, "details", None) or []
-    if details:
-        return "; ".join(str(d) for d in details[:5])
-    return str(error)
+    text = "; ".join(str(d) for d in details[:5]) if details else str(error)
+    return text[:1000]
 
 
 def _files(bag: Any) -> tuple[PackageFile, ...]:

@@ -19,7 +19,7 @@ from kotopolku.archive.domain.tos import (
     load_tos,
     parse_tos,
 )
-from kotopolku.archive.engine import AUDIT_EXTRACT_TYPE
+from kotopolku.archive.package_contents import AUDIT_EXTRACT_TYPE
 from kotopolku.archive.service import ArchiveSettings
 from kotopolku.common.client_records import ClientRecordsConfig
 
