@@ -136,7 +136,7 @@ async def _steps(database: Database, job_id: str) -> list[Any]:
         return list(await connection.execute(query))
 
 
-async def _wait(database: Database, job_id: str, done: Any, seconds: float = 60) -> list[Any]:
+async def _wait(database: Database, job_id: str, done: Any, seconds: float = 120) -> list[Any]:
     deadline = time.monotonic() + seconds
     while True:
         found = await _steps(database, job_id)
