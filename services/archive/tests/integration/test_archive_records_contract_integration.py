@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from archive_testkit import ARCHIVIST, OFFICER, System, rpc_error, service_md
 
+from kotopolku.archive.domain.retention import helsinki_day
 from kotopolku.common import migrations
 from kotopolku.common.client_records import ClientRecordsStore, RecordsChanged
 from kotopolku.common.db import Database
@@ -346,7 +347,8 @@ async def test_the_plans_service_lists_clients_whose_plans_ended(svc: System) ->
     client_id, user = await svc.new_client_with_user()
     await svc.ended_plan(client_id, user)
     plans = plans_pb2_grpc.PlansServiceStub(svc.channel("plans"))
-    today = date.today()
+    # The plans service's days are Finnish days.
+    today = helsinki_day(datetime.now(UTC))
 
     def request(
         day: date, token: str = "", size: int = 200
