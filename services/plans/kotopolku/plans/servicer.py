@@ -50,6 +50,7 @@ from kotopolku.plans.gate import (
     record_entries,
     require_expected_version,
 )
+from kotopolku.plans.reporting_facts import PlanFacts
 from kotopolku.plans.signed_approval_rpcs import SignedApprovalRpcs
 from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
 from kotopolku.plans.validation import (
@@ -76,6 +77,7 @@ class PlansServicer(SignedApprovalRpcs, EndedPlanRpcs, plans_pb2_grpc.PlansServi
         clients: ClientDirectory,
         catalogue: ProgrammeCatalogue,
         welfare: WelfareGate,
+        facts: PlanFacts,
     ) -> None:
         self._db = database
         self._audit = audit
@@ -85,6 +87,7 @@ class PlansServicer(SignedApprovalRpcs, EndedPlanRpcs, plans_pb2_grpc.PlansServi
         self._catalogue = catalogue
         self._welfare = welfare
         self._gate = PlanGate(database, audit, welfare)
+        self._facts = facts
 
     def _today(self) -> date:
         return finnish_date(self._clock())
@@ -115,6 +118,7 @@ class PlansServicer(SignedApprovalRpcs, EndedPlanRpcs, plans_pb2_grpc.PlansServi
             await repository.add_status_change(
                 connection, row.id, row.status, target, caller.subject, reason, self._clock()
             )
+            await self._facts.status_changed(connection, row.id, row.status, self._today())
 
     async def _update(self, connection: AsyncConnection, row: Any, values: dict[str, Any]) -> None:
         """The plan's row first, guarded by the version read: a concurrent change fails here,
@@ -190,6 +194,7 @@ class PlansServicer(SignedApprovalRpcs, EndedPlanRpcs, plans_pb2_grpc.PlansServi
             await repository.add_status_change(
                 connection, plan_id, None, PlanStatus.DRAFT, caller.subject, "created", now
             )
+            await self._facts.status_changed(connection, plan_id, None, self._today())
             if key:
                 try:
                     await self._idempotency.remember(
@@ -511,6 +516,7 @@ class PlansServicer(SignedApprovalRpcs, EndedPlanRpcs, plans_pb2_grpc.PlansServi
                     "recorded_at": self._clock(),
                 },
             )
+            await self._facts.reviewed(connection, row, today, reason, outcome)
             await self._change_status(
                 connection, row, status, caller, f"review: {outcome.value.lower()}"
             )
@@ -525,6 +531,7 @@ class PlansServicer(SignedApprovalRpcs, EndedPlanRpcs, plans_pb2_grpc.PlansServi
                     ),
                     today,
                     self._clock(),
+                    self._facts,
                 )
             return await self._respond(
                 connection, caller, row.id, "plan.review", fields=("reviews", "status")
@@ -574,6 +581,8 @@ class PlansServicer(SignedApprovalRpcs, EndedPlanRpcs, plans_pb2_grpc.PlansServi
                 row,
                 self._review_request(row, reason, description or "", caller.subject),
             )
+            # The due date moved: reporting hears of it as a change to the same status.
+            await self._facts.status_changed(connection, row.id, row.status, self._today())
             return await self._respond(
                 connection,
                 caller,
@@ -676,6 +685,7 @@ class PlansServicer(SignedApprovalRpcs, EndedPlanRpcs, plans_pb2_grpc.PlansServi
                     "transferred_at": self._clock(),
                 },
             )
+            await self._facts.status_changed(connection, row.id, row.status, self._today())
             return await self._respond(
                 connection,
                 caller,

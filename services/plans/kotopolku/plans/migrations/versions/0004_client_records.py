@@ -1,7 +1,7 @@
 """The record of what MinimiseClientRecords did (the client-records contract of archiving).
 
-Revision ID: plans_0003
-Revises: plans_0002
+Revision ID: plans_0004
+Revises: plans_0003
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from kotopolku.common.tables import (
     drop_client_minimisations_table,
 )
 
-revision = "plans_0003"
-down_revision = "plans_0002"
+revision = "plans_0004"
+down_revision = "plans_0003"
 branch_labels = None
 depends_on = None
 

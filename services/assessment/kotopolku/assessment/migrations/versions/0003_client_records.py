@@ -1,7 +1,7 @@
 """The record of what MinimiseClientRecords did (the client-records contract of archiving).
 
-Revision ID: assessment_0002
-Revises: assessment_0001
+Revision ID: assessment_0003
+Revises: assessment_0002
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from kotopolku.common.tables import (
     drop_client_minimisations_table,
 )
 
-revision = "assessment_0002"
-down_revision = "assessment_0001"
+revision = "assessment_0003"
+down_revision = "assessment_0002"
 branch_labels = None
 depends_on = None
 

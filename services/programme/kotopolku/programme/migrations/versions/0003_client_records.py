@@ -1,7 +1,7 @@
 """The record of what MinimiseClientRecords did (the client-records contract of archiving).
 
-Revision ID: programme_0002
-Revises: programme_0001
+Revision ID: programme_0003
+Revises: programme_0002
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from kotopolku.common.tables import (
     drop_client_minimisations_table,
 )
 
-revision = "programme_0002"
-down_revision = "programme_0001"
+revision = "programme_0003"
+down_revision = "programme_0002"
 branch_labels = None
 depends_on = None
 
