@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from kotopolku.clients.client_records import CLIENT_RECORDS
 from kotopolku.clients.servicer import ClientsServicer
 from kotopolku.clients.tables import audit_outbox, idempotency_keys
 from kotopolku.clients.v1 import clients_pb2, clients_pb2_grpc
@@ -41,4 +42,5 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
+    client_records=CLIENT_RECORDS,
 )

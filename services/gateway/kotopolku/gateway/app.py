@@ -15,6 +15,7 @@ from kotopolku.gateway.metrics import MetricsMiddleware
 from kotopolku.gateway.problems import install_handlers
 from kotopolku.gateway.routers import (
     appointments,
+    archive,
     assessment,
     audit,
     clients,
@@ -102,6 +103,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         esign.router,
         contracts.router,
         guidance.router,
+        archive.router,
         reporting.router,
         audit.router,
         health.router,

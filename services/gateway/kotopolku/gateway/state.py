@@ -13,6 +13,7 @@ import grpc
 import httpx
 
 from kotopolku.appointments.v1 import appointments_pb2_grpc
+from kotopolku.archive.v1 import archive_pb2_grpc
 from kotopolku.assessment.v1 import assessment_pb2_grpc
 from kotopolku.audit.v1 import audit_pb2_grpc
 from kotopolku.clients.v1 import clients_pb2_grpc
@@ -98,6 +99,7 @@ class GatewayState:
     esign: esign_pb2_grpc.EsignServiceAsyncStub
     contracts: contracts_pb2_grpc.ContractsServiceAsyncStub
     guidance: guidance_pb2_grpc.GuidanceServiceAsyncStub
+    archive: archive_pb2_grpc.ArchiveServiceAsyncStub
     reporting: reporting_pb2_grpc.ReportingServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
@@ -138,6 +140,7 @@ class GatewayState:
             esign=esign_pb2_grpc.EsignServiceStub(channels["esign"]),  # type: ignore[arg-type]
             contracts=contracts_pb2_grpc.ContractsServiceStub(channels["contracts"]),  # type: ignore[arg-type]
             guidance=guidance_pb2_grpc.GuidanceServiceStub(channels["guidance"]),  # type: ignore[arg-type]
+            archive=archive_pb2_grpc.ArchiveServiceStub(channels["archive"]),  # type: ignore[arg-type]
             reporting=reporting_pb2_grpc.ReportingServiceStub(channels["reporting"]),  # type: ignore[arg-type]
             channels=channels,
             http=http,

@@ -40,6 +40,7 @@ from kotopolku.plans.domain.model import (
     ResponsibleAuthority,
     ReviewReason,
 )
+from kotopolku.plans.ended_plans_rpcs import EndedPlanRpcs
 from kotopolku.plans.gate import (
     PlanGate,
     check_version,
@@ -66,7 +67,7 @@ Context = grpc.aio.ServicerContext[Any, Any]
 T = TypeVar("T")
 
 
-class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
+class PlansServicer(SignedApprovalRpcs, EndedPlanRpcs, plans_pb2_grpc.PlansServiceServicer):
     def __init__(
         self,
         database: Database,
