@@ -21,7 +21,7 @@ from loadtests.faults.ledger import StoredRecord, Violation, verify
 
 def _stored(body: dict[str, Any]) -> StoredRecord:
     return StoredRecord(
-        body["id"], body["contact"]["email"], body["version"], body["contact"]["phone"]
+        body["id"], body["contact"]["email"], body["version"], body["contact"]["street_address"]
     )
 
 

@@ -1,7 +1,7 @@
 """The steady load of the fault suite: client writes with a ledger, and probes of every backend.
 
 * **Writers** (officers of Helsinki) create clients with an ``Idempotency-Key`` and change their
-  phone number with ``If-Match``, and read them back. A write that gets 503/504 or no answer is
+  street address with ``If-Match``, and read them back. A write that gets 503/504 or no answer is
   retried the same way (same key, same If-Match) after ``min(Retry-After, 1 s)`` until it is
   answered or ``give_up_seconds`` pass; every acknowledged write goes into the
   :class:`~ledger.Ledger`.
@@ -119,7 +119,6 @@ class Tokens:
 class OwnedClient:
     intent: CreateIntent
     version: int
-    phone: str
     stale: bool = False
 
 
@@ -198,16 +197,16 @@ class LoadDriver:
 
     # writes -----------------------------------------------------------------------------------
 
-    def _next_phone(self) -> str:
+    def _next_address(self) -> str:
         self._serial += 1
-        return f"040 {self._serial:07d}"
+        return f"Vikakatu {self._serial}"
 
     async def create(self, owned: list[OwnedClient]) -> None:
         self._serial += 1
         intent = CreateIntent(
             idempotency_key=str(uuid.uuid4()),
             marker=f"fault.{self.surname.lower()}.{self._serial}@example.fi",
-            phone=self._next_phone(),
+            value=self._next_address(),
         )
         self.ledger.creates.append(intent)
         body = {
@@ -215,7 +214,7 @@ class LoadDriver:
             "last_name": self.surname,
             "date_of_birth": f"19{self._rng.randint(60, 99)}-0{self._rng.randint(1, 9)}-15",
             "languages": ["so", "fi"],
-            "contact": {"email": intent.marker, "phone": intent.phone},
+            "contact": {"email": intent.marker, "street_address": intent.value},
         }
         response = await self._until_answered(
             "POST", "/v1/clients", json=body, headers={"Idempotency-Key": intent.idempotency_key}
@@ -227,31 +226,26 @@ class LoadDriver:
             return
         created = response.json()
         intent.client_id, intent.acknowledged_version = created["id"], created["version"]
-        owned.append(OwnedClient(intent, created["version"], intent.phone))
+        owned.append(OwnedClient(intent, created["version"]))
 
     async def _reread(self, client: OwnedClient) -> None:
         response = await self._until_answered("GET", f"/v1/clients/{client.intent.client_id}")
         if response is None or response.status_code != 200:
             client.stale = True
             return
-        found = response.json()
-        client.version, client.phone, client.stale = (
-            found["version"],
-            found["contact"]["phone"],
-            False,
-        )
+        client.version, client.stale = response.json()["version"], False
 
     async def update(self, client: OwnedClient) -> None:
         if client.stale:
             await self._reread(client)
             if client.stale:
                 return
-        attempt = UpdateAttempt(self._next_phone())
+        attempt = UpdateAttempt(self._next_address())
         client.intent.updates.append(attempt)
         response = await self._until_answered(
             "PATCH",
             f"/v1/clients/{client.intent.client_id}",
-            json={"contact": {"phone": attempt.phone}},
+            json={"contact": {"street_address": attempt.value}},
             headers={"If-Match": f'"{client.version}"'},
         )
         if response is None:
@@ -259,7 +253,7 @@ class LoadDriver:
         elif response.status_code == 200:
             updated = response.json()
             attempt.acknowledged_version = updated["version"]
-            client.version, client.phone = updated["version"], attempt.phone
+            client.version = updated["version"]
         elif response.status_code == 412:
             # An earlier try of this update was committed before its answer was lost.
             await self._reread(client)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 class UpdateAttempt:
     """One update intent: the value it sets and, when acknowledged, the version it produced."""
 
-    phone: str
+    value: str
     acknowledged_version: int | None = None
 
     @property
@@ -37,11 +37,13 @@ class UpdateAttempt:
 @dataclass(slots=True)
 class CreateIntent:
     """One create with its Idempotency-Key; ``marker`` is unique to it and stored with the record
-    (the client's e-mail address), so doubles can be found by it."""
+    (the client's e-mail address), so doubles can be found by it. ``value`` is the field the
+    updates change (the street address: stored as sent, unlike a phone number, which is
+    normalised)."""
 
     idempotency_key: str
     marker: str
-    phone: str
+    value: str
     client_id: str | None = None
     acknowledged_version: int | None = None
     updates: list[UpdateAttempt] = field(default_factory=list)
@@ -58,7 +60,7 @@ class StoredRecord:
     client_id: str
     marker: str
     version: int
-    phone: str
+    value: str
 
 
 @dataclass(slots=True)
@@ -87,11 +89,11 @@ class Violation:
 
 def _check_updates(intent: CreateIntent, stored: StoredRecord) -> Violation | None:
     assert intent.acknowledged_version is not None
-    last_version, last_phone = intent.acknowledged_version, intent.phone
+    last_version, last_value = intent.acknowledged_version, intent.value
     after: list[UpdateAttempt] = []
     for attempt in intent.updates:
         if attempt.acknowledged_version is not None:
-            last_version, last_phone = attempt.acknowledged_version, attempt.phone
+            last_version, last_value = attempt.acknowledged_version, attempt.value
             after = []
         else:
             after.append(attempt)
@@ -102,7 +104,7 @@ def _check_updates(intent: CreateIntent, stored: StoredRecord) -> Violation | No
             f"version {stored.version} is older than the acknowledged version {last_version}",
         )
     if stored.version == last_version:
-        if stored.phone != last_phone:
+        if stored.value != last_value:
             return Violation(
                 "lost-update",
                 intent.marker,
@@ -116,7 +118,7 @@ def _check_updates(intent: CreateIntent, stored: StoredRecord) -> Violation | No
             f"version {stored.version} is more than {len(after)} unacknowledged update(s) past "
             f"the acknowledged version {last_version}",
         )
-    if stored.phone not in {a.phone for a in after}:
+    if stored.value not in {a.value for a in after}:
         return Violation(
             "unexpected-change",
             intent.marker,

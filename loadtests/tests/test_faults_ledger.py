@@ -16,15 +16,15 @@ def _intent(n: int, *, acknowledged: bool = True, updates: list[UpdateAttempt] |
     return CreateIntent(
         idempotency_key=f"key-{n}",
         marker=f"m{n}@example.fi",
-        phone=f"p{n}",
+        value=f"p{n}",
         client_id=f"id-{n}" if acknowledged else None,
         acknowledged_version=1 if acknowledged else None,
         updates=updates or [],
     )
 
 
-def _record(n: int, version: int = 1, phone: str | None = None) -> StoredRecord:
-    return StoredRecord(f"id-{n}", f"m{n}@example.fi", version, phone or f"p{n}")
+def _record(n: int, version: int = 1, value: str | None = None) -> StoredRecord:
+    return StoredRecord(f"id-{n}", f"m{n}@example.fi", version, value or f"p{n}")
 
 
 def _check(intents: list[CreateIntent], found: list[StoredRecord]) -> list[Violation]:
