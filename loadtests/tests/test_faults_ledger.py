@@ -12,7 +12,9 @@ from loadtests.faults.ledger import (
 )
 
 
-def _intent(n: int, *, acknowledged: bool = True, updates: list[UpdateAttempt] | None = None):
+def _intent(
+    n: int, *, acknowledged: bool = True, updates: list[UpdateAttempt] | None = None
+) -> CreateIntent:
     return CreateIntent(
         idempotency_key=f"key-{n}",
         marker=f"m{n}@example.fi",

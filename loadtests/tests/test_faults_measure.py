@@ -7,6 +7,7 @@ import pytest
 from loadtests.faults.measure import (
     LOGIN,
     WRITES,
+    FaultFigures,
     FaultWindow,
     Observation,
     figures,
@@ -18,11 +19,11 @@ WINDOW = FaultWindow("clients", frozenset({"clients"}), 10.0, 20.0, frozenset({W
 
 def _obs(
     start: float, status: int, target: str = "clients", took: float = 0.01, retry: bool = True
-):
+) -> Observation:
     return Observation(start, start + took, target, status, retry and status in (503, 504))
 
 
-def _figures(observations: list[Observation], window: FaultWindow = WINDOW):
+def _figures(observations: list[Observation], window: FaultWindow = WINDOW) -> FaultFigures:
     return figures(window, observations, max_time_to_error_ms=500, max_recovery_seconds=30)
 
 
