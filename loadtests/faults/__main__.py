@@ -120,7 +120,9 @@ class Suite:
             waiting -= {o.target for o in driver.observations if o.started >= since and o.ok}
             await asyncio.sleep(0.2)
 
-    async def _inject(self, name: str, driver: LoadDriver) -> tuple[FaultWindow, float | None]:
+    async def _inject(
+        self, name: str, driver: LoadDriver, status: StatusSource
+    ) -> tuple[FaultWindow, float | None]:
         args, processes = self.args, self.processes
         probes = frozenset(p.target for p in PROBES)
         if name == KEYCLOAK:
@@ -160,7 +162,7 @@ class Suite:
         window = FaultWindow(name, targets, injected, repaired, must_keep_working=keep)
         await self._recovered(driver, targets, repaired)
         drained, _ = await wait_drained(
-            self.status, max_age=args.drain_age, within=args.drain_timeout, since=repaired
+            status, max_age=args.drain_age, within=args.drain_timeout, since=repaired
         )
         await asyncio.sleep(args.settle_seconds)
         driver.focus = set()
@@ -174,7 +176,7 @@ class Suite:
         gateway = self.processes.image("gateway").environment
         running = [p.target for p in PROBES if (args.var / "run" / f"{p.target}.pid").exists()]
         faults = choose_faults(args, running)
-        self.status = StatusSource.of(gateway, running, args.var / "keys")
+        status = StatusSource.of(gateway, running, args.var / "keys")
         settings = Settings(writers=args.writers, write_interval=args.write_interval)
         results: list[FaultFigures] = []
         problems: list[str] = []
@@ -192,7 +194,7 @@ class Suite:
                 await asyncio.sleep(args.warmup_seconds)
                 for name in faults:
                     print(f"faults: {name} ...", file=sys.stderr, flush=True)
-                    window, drained = await self._inject(name, driver)
+                    window, drained = await self._inject(name, driver, status)
                     found = figures(
                         window,
                         driver.observations,
@@ -211,7 +213,7 @@ class Suite:
             await tokens.refresh()
             stopped = self.clock()
             drain_seconds, reports = await wait_drained(
-                self.status, max_age=None, within=args.drain_timeout, since=stopped
+                status, max_age=None, within=args.drain_timeout, since=stopped
             )
             violations, records_found = await verify_ledger(driver)
             chain = await verify_audit_chain(driver)
