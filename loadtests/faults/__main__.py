@@ -142,7 +142,6 @@ class Suite:
         await asyncio.sleep(2.0)
         frozen: list[int] = []
         image = None
-        injected = self.clock()
         try:
             if name == KEYCLOAK:
                 frozen = processes.freeze_keycloak()
@@ -150,6 +149,8 @@ class Suite:
                 await asyncio.to_thread(processes.halt_postgres)
             else:
                 image = await asyncio.to_thread(processes.kill, name)
+            # From the moment the part is gone: requests sent before are not judged.
+            injected = self.clock()
             await asyncio.sleep(down)
         finally:
             repaired = self.clock()
