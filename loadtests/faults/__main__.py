@@ -181,7 +181,9 @@ class Suite:
         settings = Settings(writers=args.writers, write_interval=args.write_interval)
         results: list[FaultFigures] = []
         problems: list[str] = []
-        limits = httpx.Limits(max_connections=50, max_keepalive_connections=50)
+        # Idle connections are dropped before the gateway's own keep-alive timeout (uvicorn: 5 s)
+        # closes them, so a request never races a closing connection (a client-side "no answer").
+        limits = httpx.Limits(max_connections=50, keepalive_expiry=2.0)
         async with httpx.AsyncClient(base_url=args.api_url, limits=limits) as http:
             tokens = Tokens(http, args.keycloak_url, self.clock)
             try:

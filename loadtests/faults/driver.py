@@ -164,18 +164,20 @@ class LoadDriver:
         headers = {**HEADERS, **self.tokens.header(user), **kwargs.pop("headers", {})}
         started = self.clock()
         response: httpx.Response | None
+        error = ""
         try:
             response = await self.http.request(
                 method, path, headers=headers, timeout=self.settings.request_timeout, **kwargs
             )
-        except httpx.HTTPError:
-            response = None
+        except httpx.HTTPError as failure:
+            response, error = None, type(failure).__name__
         observation = Observation(
             started,
             self.clock(),
             target,
             0 if response is None else response.status_code,
             response is not None and "retry-after" in response.headers,
+            error,
         )
         self.observations.append(observation)
         return observation, response

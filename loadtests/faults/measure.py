@@ -28,6 +28,7 @@ class Observation:
     target: str  # the backend a request needs (its probe), WRITES, or LOGIN
     status: int  # HTTP status; 0 when the request got no answer (connection error, timeout)
     retry_after: bool = False
+    error: str = ""  # why there was no answer (the client's exception), for the report
 
     @property
     def ok(self) -> bool:
@@ -66,6 +67,8 @@ class FaultFigures:
     unavailable_while_down: int = 0
     with_retry_after: int = 0
     wrong_answers_while_down: dict[str, int] = field(default_factory=dict)
+    # The first few of them: target, answer, seconds after the fault, seconds it took.
+    wrong_answer_samples: list[str] = field(default_factory=list)
     time_to_error_p50_ms: float | None = None
     time_to_error_p99_ms: float | None = None
     time_to_error_max_ms: float | None = None
@@ -98,6 +101,11 @@ def _label(o: Observation) -> str:
     return "no answer" if o.status == 0 else str(o.status)
 
 
+def _sample(o: Observation, since: float) -> str:
+    answer = f"no answer ({o.error})" if o.status == 0 else str(o.status)
+    return f"{o.target}: {answer} at +{o.started - since:.2f} s after {o.seconds:.2f} s"
+
+
 def figures(
     window: FaultWindow,
     observations: Iterable[Observation],
@@ -124,8 +132,10 @@ def figures(
         errors = [o for o in down if o.unavailable]
         result.unavailable_while_down = len(errors)
         result.with_retry_after = sum(1 for o in errors if o.retry_after)
-        wrong = Counter(_label(o) for o in down if not o.unavailable and not o.ok)
+        wrong_answers = [o for o in down if not o.unavailable and not o.ok]
+        wrong = Counter(_label(o) for o in wrong_answers)
         result.wrong_answers_while_down = dict(sorted(wrong.items()))
+        result.wrong_answer_samples = [_sample(o, window.injected_at) for o in wrong_answers[:10]]
         if wrong:
             result.problems.append(
                 "answers other than 503/504 while down: "

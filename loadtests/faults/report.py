@@ -57,6 +57,9 @@ def markdown(result: dict[str, Any], faults: list[FaultFigures]) -> str:
         f"{'' if result['drain_seconds'] is None else ' (' + _s(result['drain_seconds']) + ' s)'}; "
         f"audit chain: {result['audit_chain']}."
     )
+    for fault in faults:
+        for sample in fault.wrong_answer_samples:
+            lines.append(f"- {fault.name}, wrong answer while down: {sample}")
     for problem in result["problems"]:
         lines.append(f"- PROBLEM: {problem}")
     lines.append("")

@@ -51,6 +51,10 @@ def test_a_clean_fault() -> None:
 def test_a_500_while_down_is_a_problem() -> None:
     result = _figures([_obs(11.0, 503), _obs(12.0, 500), _obs(13.0, 0), _obs(21.0, 200)])
     assert result.wrong_answers_while_down == {"500": 1, "no answer": 1}
+    assert result.wrong_answer_samples == [
+        "clients: 500 at +2.00 s after 0.01 s",
+        "clients: no answer () at +3.00 s after 0.01 s",
+    ]
     assert any("other than 503/504" in p for p in result.problems)
 
 
