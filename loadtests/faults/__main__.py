@@ -122,7 +122,7 @@ class Suite:
 
     async def _inject(
         self, name: str, driver: LoadDriver, status: StatusSource
-    ) -> tuple[FaultWindow, float | None]:
+    ) -> tuple[FaultWindow, float | None, float]:
         args, processes = self.args, self.processes
         probes = frozenset(p.target for p in PROBES)
         if name == KEYCLOAK:
@@ -160,6 +160,7 @@ class Suite:
                 await asyncio.to_thread(processes.resume_postgres)
             elif image is not None:
                 processes.start(name, image)
+            repair_seconds = round(self.clock() - repaired, 2)
         window = FaultWindow(name, targets, injected, repaired, must_keep_working=keep)
         await self._recovered(driver, targets, repaired)
         drained, _ = await wait_drained(
@@ -167,7 +168,7 @@ class Suite:
         )
         await asyncio.sleep(args.settle_seconds)
         driver.focus = set()
-        return window, drained
+        return window, drained, repair_seconds
 
     async def run(self) -> int:
         args = self.args
@@ -197,13 +198,14 @@ class Suite:
                 await asyncio.sleep(args.warmup_seconds)
                 for name in faults:
                     print(f"faults: {name} ...", file=sys.stderr, flush=True)
-                    window, drained = await self._inject(name, driver, status)
+                    window, drained, repair = await self._inject(name, driver, status)
                     found = figures(
                         window,
                         driver.observations,
                         max_time_to_error_ms=args.max_time_to_error_ms,
                         max_recovery_seconds=args.max_recovery_seconds,
                         drain_seconds=drained,
+                        repair_seconds=repair,
                     )
                     if drained is None:
                         found.problems.append(

@@ -78,6 +78,9 @@ class FaultFigures:
     # Failed requests to targets the fault does not take down (dependents fail too: reported).
     errors_elsewhere: dict[str, int] = field(default_factory=dict)
     drain_seconds: float | None = None
+    # How long the repair itself took: PostgreSQL's start until it accepts connections (crash
+    # recovery included); next to nothing for a process start or SIGCONT.
+    repair_seconds: float | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -113,6 +116,7 @@ def figures(
     max_time_to_error_ms: float,
     max_recovery_seconds: float,
     drain_seconds: float | None = None,
+    repair_seconds: float | None = None,
 ) -> FaultFigures:
     seen = sorted(observations, key=lambda o: o.started)
     result = FaultFigures(window.name, round(window.repaired_at - window.injected_at, 2))
@@ -201,4 +205,5 @@ def figures(
             + ", ".join(f"{n}× {k}" for k, n in sorted(must.items()))
         )
     result.drain_seconds = drain_seconds
+    result.repair_seconds = repair_seconds
     return result

@@ -25,7 +25,7 @@ def fault_row(f: FaultFigures) -> str:
     return (
         f"| {f.name} | {f.down_seconds:.0f} | {answers} "
         f"| {_ms(f.time_to_error_p50_ms)} / {_ms(f.time_to_error_p99_ms)} "
-        f"| {_s(f.recovery)} | {_s(f.drain_seconds)} "
+        f"| {_s(f.recovery)} | {_s(f.repair_seconds)} | {_s(f.drain_seconds)} "
         f"| {'ok' if not f.problems else 'FAIL: ' + '; '.join(f.problems)} |"
     )
 
@@ -39,8 +39,9 @@ def markdown(result: dict[str, Any], faults: list[FaultFigures]) -> str:
         f"after {result['machine']['load_after']} ({result['machine']['cpus']} CPUs)",
         "",
         "| fault | down s | 503/504 of requests while down (with Retry-After) "
-        "| time-to-error p50 / p99 ms | recovery s | outboxes caught up s | result |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| time-to-error p50 / p99 ms | recovery s | of it repair s | outboxes caught up s "
+        "| result |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
         *[fault_row(f) for f in faults],
         "",
     ]
