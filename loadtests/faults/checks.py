@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ import httpx
 from kotopolku.ops.sre.probe import ServiceReport, probe_all
 from kotopolku.ops.sre.targets import Target, assertion_source, targets_from_environment
 from loadtests.faults.driver import AUDITOR, HEADERS, OFFICER, LoadDriver
-from loadtests.faults.ledger import StoredRecord, Violation, verify
+from loadtests.faults.ledger import StoredRecord, Violation, verify, verify_audit
 
 
 def _stored(body: dict[str, Any]) -> StoredRecord:
@@ -27,9 +28,10 @@ def _stored(body: dict[str, Any]) -> StoredRecord:
 
 async def _get(driver: LoadDriver, user: str, path: str, **kwargs: Any) -> httpx.Response:
     """A read for the checks: retried while the system still answers 503/504."""
+    method = kwargs.pop("method", "GET")
     for _ in range(30):
         response = await driver.http.request(
-            kwargs.pop("method", "GET"),
+            method,
             path,
             headers={**HEADERS, **driver.tokens.header(user)},
             timeout=60,
@@ -42,7 +44,8 @@ async def _get(driver: LoadDriver, user: str, path: str, **kwargs: Any) -> httpx
 
 
 async def verify_ledger(driver: LoadDriver) -> tuple[list[Violation], int]:
-    """Every record of the run (search by its surname) and every acknowledged create (by id)."""
+    """Every record of the run (search by its surname), every acknowledged create (by id), and
+    the audit trail of every record."""
     found: list[StoredRecord] = []
     token = ""
     while True:
@@ -64,7 +67,28 @@ async def verify_ledger(driver: LoadDriver) -> tuple[list[Violation], int]:
         assert intent.client_id is not None
         response = await _get(driver, OFFICER, f"/v1/clients/{intent.client_id}")
         by_id[intent.client_id] = _stored(response.json()) if response.status_code == 200 else None
-    return verify(driver.ledger, found, by_id), len(found)
+    violations = verify(driver.ledger, found, by_id)
+    violations += verify_audit(found, {r.client_id: await _audit_actions(driver, r) for r in found})
+    return violations, len(found)
+
+
+async def _audit_actions(driver: LoadDriver, record: StoredRecord) -> Counter[str]:
+    """Successful audit events about one record, by action."""
+    actions: Counter[str] = Counter()
+    token = ""
+    while True:
+        response = await _get(
+            driver,
+            AUDITOR,
+            "/v1/audit/events",
+            params={"subject_client_id": record.client_id, "page_size": 200, "page_token": token},
+        )
+        response.raise_for_status()
+        page = response.json()
+        actions.update(e["action"] for e in page["items"] if e["outcome"] == "success")
+        token = page.get("next_page_token") or ""
+        if not token:
+            return actions
 
 
 async def verify_audit_chain(driver: LoadDriver) -> dict[str, Any]:

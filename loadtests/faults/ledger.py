@@ -11,8 +11,14 @@ with the same ``Idempotency-Key``, an update with the same ``If-Match``) and not
   been committed before its answer was lost), and its version moved on by no more than the
   unacknowledged updates after the last acknowledged one.
 
+The audit trail is checked against the records: a client service writes one ``client.create``
+event with the record and one ``client.update`` event with each change, in the same transaction,
+and the outbox delivers them at least once to the audit service, which ignores doubles. So each
+record of the run has exactly one create event and ``version - 1`` update events
+(:func:`verify_audit`), whatever broke on the way.
+
 Everything here is pure: the driver fills the ledger, the verifier reads the state through the API
-and hands it to :func:`verify`.
+and hands it to :func:`verify` and :func:`verify_audit`.
 """
 
 from __future__ import annotations
@@ -82,7 +88,8 @@ class Ledger:
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    kind: str  # lost-create, doubled-create, lost-update, unexpected-change, unknown-record
+    # lost-create, doubled-create, lost-update, unexpected-change, unknown-record, audit-mismatch
+    kind: str
     marker: str
     detail: str
 
@@ -161,4 +168,27 @@ def verify(
         problem = _check_updates(intent, stored)
         if problem is not None:
             violations.append(problem)
+    return violations
+
+
+CREATE_ACTION = "client.create"
+UPDATE_ACTION = "client.update"
+
+
+def verify_audit(
+    records: Iterable[StoredRecord], events: Mapping[str, Mapping[str, int]]
+) -> list[Violation]:
+    """``events``: per record id, how many successful audit events of each action it has."""
+    violations = []
+    for record in records:
+        counted = events.get(record.client_id, {})
+        creates, updates = counted.get(CREATE_ACTION, 0), counted.get(UPDATE_ACTION, 0)
+        if creates != 1 or updates != record.version - 1:
+            violations.append(
+                Violation(
+                    "audit-mismatch",
+                    record.marker,
+                    f"{creates} create and {updates} update event(s) for version {record.version}",
+                )
+            )
     return violations

@@ -9,6 +9,7 @@ from loadtests.faults.ledger import (
     UpdateAttempt,
     Violation,
     verify,
+    verify_audit,
 )
 
 
@@ -126,3 +127,17 @@ def test_counts() -> None:
         "updates_acknowledged": 1,
         "updates_unacknowledged": 1,
     }
+
+
+def test_the_audit_trail_matches_each_records_history() -> None:
+    records = [_record(1, 3), _record(2)]
+    good = {
+        "id-1": {"client.create": 1, "client.update": 2, "client.read": 7},
+        "id-2": {"client.create": 1},
+    }
+    assert verify_audit(records, good) == []
+    lost = {**good, "id-1": {"client.create": 1, "client.update": 1}}
+    doubled = {**good, "id-2": {"client.create": 2}}
+    missing = {"id-1": good["id-1"]}
+    for events in (lost, doubled, missing):
+        assert _kinds(verify_audit(records, events)) == ["audit-mismatch"]
