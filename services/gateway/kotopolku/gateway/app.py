@@ -27,6 +27,8 @@ from kotopolku.gateway.routers import (
     plans,
     programme,
     referrals,
+    welfare,
+    welfare_area,
 )
 from kotopolku.gateway.settings import GatewaySettings
 from kotopolku.gateway.state import GatewayState
@@ -91,6 +93,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         assessment.router,
         plans.router,
         programme.router,
+        welfare.router,
+        welfare_area.router,
         messaging.router,
         appointments.router,
         interpretation.router,
