@@ -54,6 +54,7 @@ PROBES = (
     Probe("assessment", OFFICER, f"/v1/assessments/{NOWHERE}"),
     Probe("plans", OFFICER, f"/v1/plans/{NOWHERE}"),
     Probe("programme", OFFICER, f"/v1/programme/providers/{NOWHERE}"),
+    Probe("welfare", OFFICER, f"/v1/placement-proposals/{NOWHERE}"),
     Probe("appointments", OFFICER, f"/v1/appointments/{NOWHERE}"),
     Probe("messaging", OFFICER, f"/v1/threads/{NOWHERE}"),
     Probe("interpretation", OFFICER, f"/v1/interpreter-bookings/{NOWHERE}"),
