@@ -242,7 +242,7 @@ class Suite:
         passed = not problems and not any(f.problems for f in results)
         result: dict[str, Any] = {
             "started_at": started_at,
-            "command": "python -m loadtests.faults " + shlex.join(sys.argv[1:]),
+            "command": " ".join(["python -m loadtests.faults", shlex.join(sys.argv[1:])]).strip(),
             "total_seconds": round(self.clock() - begun, 1),
             "machine": {
                 "cpus": os.cpu_count(),
