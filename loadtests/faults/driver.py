@@ -61,6 +61,7 @@ PROBES = (
     Probe("esign", OFFICER, f"/v1/signing-requests/{NOWHERE}"),
     Probe("contracts", OFFICER, f"/v1/contracts/{NOWHERE}"),
     Probe("guidance", OFFICER, f"/v1/visits/{NOWHERE}"),
+    Probe("reporting", OFFICER, f"/v1/feedback/surveys/{NOWHERE}"),
 )
 
 
