@@ -16,9 +16,8 @@ import sqlalchemy as sa
 from kotopolku.audit.v1 import audit_pb2
 from kotopolku.clients.service import DEFINITION
 from kotopolku.clients.tables import audit_outbox
-from kotopolku.clients.v1 import clients_pb2, clients_pb2_grpc
+from kotopolku.clients.v1 import clients_pb2, clients_pb2_grpc, outreach_pb2_grpc
 from kotopolku.clients.v1 import outreach_pb2 as pb
-from kotopolku.clients.v1 import outreach_pb2_grpc
 from kotopolku.common import testing
 from kotopolku.common.errors import RemoteError, parse_rpc_error
 from kotopolku.common.identity import METADATA_KEY, Caller, Role

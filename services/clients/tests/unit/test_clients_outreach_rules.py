@@ -25,7 +25,7 @@ from kotopolku.clients.domain.outreach import (
 )
 
 S = OutreachStatus
-O = ContactOutcome
+OUT = ContactOutcome
 
 
 @pytest.mark.parametrize(
@@ -109,20 +109,20 @@ def test_a_person_is_their_identity_code_or_the_sources_own_id() -> None:
 @pytest.mark.parametrize(
     ("current", "outcome", "after"),
     [
-        (S.OPEN, O.REACHED, S.REACHED),
-        (S.OPEN, O.NOT_REACHED, S.NOT_REACHED),
-        (S.OPEN, O.DECLINED, S.DECLINED),
-        (S.NOT_REACHED, O.NOT_REACHED, S.NOT_REACHED),
-        (S.NOT_REACHED, O.REACHED, S.REACHED),
-        (S.NOT_REACHED, O.DECLINED, S.DECLINED),
+        (S.OPEN, OUT.REACHED, S.REACHED),
+        (S.OPEN, OUT.NOT_REACHED, S.NOT_REACHED),
+        (S.OPEN, OUT.DECLINED, S.DECLINED),
+        (S.NOT_REACHED, OUT.NOT_REACHED, S.NOT_REACHED),
+        (S.NOT_REACHED, OUT.REACHED, S.REACHED),
+        (S.NOT_REACHED, OUT.DECLINED, S.DECLINED),
         # A follow-up nobody answered does not undo the reaching.
-        (S.REACHED, O.NOT_REACHED, S.REACHED),
-        (S.REACHED, O.REACHED, S.REACHED),
-        (S.REACHED, O.DECLINED, S.DECLINED),
-        (S.DECLINED, O.NOT_REACHED, S.DECLINED),
+        (S.REACHED, OUT.NOT_REACHED, S.REACHED),
+        (S.REACHED, OUT.REACHED, S.REACHED),
+        (S.REACHED, OUT.DECLINED, S.DECLINED),
+        (S.DECLINED, OUT.NOT_REACHED, S.DECLINED),
         # A person who declined may change their mind.
-        (S.DECLINED, O.REACHED, S.REACHED),
-        (S.DECLINED, O.DECLINED, S.DECLINED),
+        (S.DECLINED, OUT.REACHED, S.REACHED),
+        (S.DECLINED, OUT.DECLINED, S.DECLINED),
     ],
 )
 def test_contact_outcomes_move_the_status(

@@ -15,7 +15,7 @@ import httpx
 from kotopolku.appointments.v1 import appointments_pb2_grpc
 from kotopolku.assessment.v1 import assessment_pb2_grpc
 from kotopolku.audit.v1 import audit_pb2_grpc
-from kotopolku.clients.v1 import clients_pb2_grpc
+from kotopolku.clients.v1 import clients_pb2_grpc, outreach_pb2_grpc
 from kotopolku.common.channels import open_channel
 from kotopolku.common.errors import parse_rpc_error
 from kotopolku.common.identity import (
@@ -97,6 +97,8 @@ class GatewayState:
     esign: esign_pb2_grpc.EsignServiceAsyncStub
     contracts: contracts_pb2_grpc.ContractsServiceAsyncStub
     guidance: guidance_pb2_grpc.GuidanceServiceAsyncStub
+    # Outreach lists are served by the clients service.
+    outreach: outreach_pb2_grpc.OutreachServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
@@ -136,6 +138,7 @@ class GatewayState:
             esign=esign_pb2_grpc.EsignServiceStub(channels["esign"]),  # type: ignore[arg-type]
             contracts=contracts_pb2_grpc.ContractsServiceStub(channels["contracts"]),  # type: ignore[arg-type]
             guidance=guidance_pb2_grpc.GuidanceServiceStub(channels["guidance"]),  # type: ignore[arg-type]
+            outreach=outreach_pb2_grpc.OutreachServiceStub(channels["clients"]),  # type: ignore[arg-type]
             channels=channels,
             http=http,
         )
