@@ -28,6 +28,7 @@ from kotopolku.gateway.routers import (
     plans,
     programme,
     referrals,
+    reporting,
     welfare,
     welfare_area,
 )
@@ -103,6 +104,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         esign.router,
         contracts.router,
         guidance.router,
+        reporting.router,
         audit.router,
         health.router,
     ):
@@ -110,9 +112,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     selfservice.install(app, settings)
     app.add_middleware(UnexpectedErrorGuard)
     app.add_middleware(MetricsMiddleware)
-    # Feed URLs carry a secret: no span may record them.
+    # Feed and feedback-link URLs carry a secret: no span may record them.
     FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="healthz,readyz,metrics,calendar-feeds/[^/]+[.]ics"
+        app,
+        excluded_urls="healthz,readyz,metrics,calendar-feeds/[^/]+[.]ics,feedback/links/",
     )
 
     original_openapi = app.openapi
