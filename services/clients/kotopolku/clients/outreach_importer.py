@@ -1,20 +1,23 @@
 """Applies a validated list to the municipality's targets, inside the caller's transaction.
 
 Everything is decided in memory first (domain/outreach_match.py), then written in batches: the
-import record, new targets, their groups, history events, changes to known targets, and one
-audit entry per person on the list. A concurrent change to the same targets makes the whole
-import fail and roll back; sending the list again (same Idempotency-Key) is then safe.
+import record, new targets, their groups, history events, changes to known targets, reporting
+facts of new outreach targets, and one audit entry per person on the list. A concurrent change
+to the same targets makes the whole import fail and roll back; sending the list again (same
+Idempotency-Key) is then safe.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kotopolku.clients import outreach_facts
 from kotopolku.clients import outreach_repository as repo
 from kotopolku.clients.domain.outreach import (
     OutreachStatus,
@@ -32,6 +35,8 @@ from kotopolku.clients.domain.outreach_match import (
 from kotopolku.clients.outreach_convert import EventKind
 from kotopolku.common.audit import AuditEntry
 from kotopolku.common.errors import AlreadyExists
+from kotopolku.common.facts import FactRecorder, finnish_day
+from kotopolku.reporting.v1 import reporting_pb2
 
 # What an import reads of a person and writes about them (names, never values).
 LISTED_FIELDS = (
@@ -58,6 +63,7 @@ class ImportPlan:
     # (target id, expected version, values)
     updates: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
+    facts: list[reporting_pb2.Fact] = field(default_factory=list)
     targets_created: int = 0
     groups_added: int = 0
     matched_clients: int = 0
@@ -73,12 +79,15 @@ class ListImporter:
         source: TargetListSource,
         actor: str,
         now: datetime,
+        facts: FactRecorder,
     ) -> None:
         self._connection = connection
         self._municipality = municipality
         self._source = source
         self._actor = actor
         self._now = now
+        self._facts = facts
+        self._today = finnish_day(now)
 
     async def apply(self, parsed: ParsedTargetList, media_type: str) -> tuple[str, ImportPlan]:
         """Writes the list; returns the import's id and what was done."""
@@ -128,6 +137,7 @@ class ListImporter:
                     "A target on the list changed while it was imported; send the list again"
                 )
         await repo.insert_events(self._connection, plan.events)
+        await self._facts.record(self._connection, plan.facts)
         return plan.import_id, plan
 
     def _event(
@@ -166,6 +176,27 @@ class ListImporter:
                 "listed_at": self._now,
             }
             for group, first_permit_date in sorted(groups.items())
+        )
+
+    def _identified(
+        self,
+        plan: ImportPlan,
+        target_id: str,
+        client_id: str | None,
+        groups: Iterable[TargetGroup],
+        first_permit_date: date,
+    ) -> None:
+        """Reporting facts of people who became outreach targets (clients are not)."""
+        plan.facts.extend(
+            outreach_facts.identified(
+                self._facts,
+                self._municipality,
+                target_id,
+                client_id,
+                groups,
+                self._today,
+                window_end(first_permit_date),
+            )
         )
 
     def _audit(self, plan: ImportPlan, target_id: str, client_id: str | None, action: str) -> None:
@@ -214,6 +245,8 @@ class ListImporter:
         if client_id:
             self._event(plan, target_id, EventKind.MATCHED, status, client_id=client_id)
             plan.matched_clients += 1
+        else:
+            self._identified(plan, target_id, None, person.groups, person.first_permit_date)
         plan.targets_created += 1
         self._audit(plan, target_id, client_id, "outreach-target.create")
 
@@ -245,6 +278,9 @@ class ListImporter:
         for group in sorted(change.new_groups):
             self._event(plan, row.id, EventKind.GROUP_ADDED, status, target_group=group.value)
         plan.groups_added += len(change.new_groups)
+        if status != OutreachStatus.CLIENT.value:
+            permit = change.first_permit_date or row.first_permit_date
+            self._identified(plan, row.id, row.client_id, change.new_groups, permit)
         if change.matched_client_id:
             self._event(plan, row.id, EventKind.MATCHED, status, client_id=change.matched_client_id)
             plan.matched_clients += 1

@@ -13,7 +13,7 @@ from google.protobuf.message import Message
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kotopolku.clients import outreach_access, repository
+from kotopolku.clients import outreach_access, outreach_facts, repository
 from kotopolku.clients import outreach_convert as convert
 from kotopolku.clients import outreach_repository as repo
 from kotopolku.clients.convert import CLIENT_FIELDS
@@ -51,6 +51,7 @@ from kotopolku.common.errors import (
     NotFound,
     StaleVersion,
 )
+from kotopolku.common.facts import FactRecorder
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
 from kotopolku.common.identity import Caller, current_caller
 from kotopolku.common.requests import expected_version, resource_id
@@ -115,12 +116,18 @@ def _required(value: E | None, field: str) -> E:
 
 class OutreachServicer(outreach_pb2_grpc.OutreachServiceServicer):
     def __init__(
-        self, database: Database, audit: AuditRecorder, idempotency: IdempotencyStore, clock: Clock
+        self,
+        database: Database,
+        audit: AuditRecorder,
+        idempotency: IdempotencyStore,
+        clock: Clock,
+        facts: FactRecorder,
     ) -> None:
         self._db = database
         self._audit = audit
         self._idempotency = idempotency
         self._clock = clock
+        self._facts = facts
 
     def _today(self) -> date:
         """The municipality's calendar day: windows end on Finnish dates."""
@@ -180,6 +187,7 @@ class OutreachServicer(outreach_pb2_grpc.OutreachServiceServicer):
                     source=source,
                     actor=caller.subject,
                     now=self._clock(),
+                    facts=self._facts,
                 )
                 import_id, plan = await importer.apply(parsed, media_type)
                 await self._idempotency.remember(
@@ -462,6 +470,19 @@ class OutreachServicer(outreach_pb2_grpc.OutreachServiceServicer):
                 connection,
                 caller,
                 [_target_entry(updated, "outreach-target.contact", ("status", "attempts"))],
+            )
+            groups = await repo.groups_of(connection, [row.id])
+            await self._facts.record(
+                connection,
+                outreach_facts.contact_recorded(
+                    self._facts,
+                    row.municipality_code,
+                    row.id,
+                    updated.client_id,
+                    [TargetGroup(g.target_group) for g in groups[row.id]],
+                    contacted_on,
+                    outcome,
+                ),
             )
             return await self._full_target(connection, updated)
 

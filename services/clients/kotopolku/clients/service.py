@@ -7,14 +7,14 @@ from pathlib import Path
 
 from kotopolku.clients.outreach_rpcs import OutreachServicer
 from kotopolku.clients.servicer import ClientsServicer
-from kotopolku.clients.tables import audit_outbox, idempotency_keys
+from kotopolku.clients.tables import audit_outbox, idempotency_keys, reporting_outbox
 from kotopolku.clients.v1 import clients_pb2, clients_pb2_grpc, outreach_pb2, outreach_pb2_grpc
+from kotopolku.common import facts
 from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
-from kotopolku.common.settings import ServiceSettings
 
 
-class ClientsSettings(ServiceSettings):
+class ClientsSettings(facts.FactSourceSettings):
     grpc_port: int = 50051
     database_url: str = "sqlite:///var/data/clients.db"
 
@@ -23,7 +23,13 @@ def build(runtime: Runtime) -> Sequence[Registration]:
     assert runtime.audit is not None
     idempotency = IdempotencyStore(idempotency_keys, runtime.clock)
     servicer = ClientsServicer(runtime.database, runtime.audit, idempotency, runtime.clock)
-    outreach = OutreachServicer(runtime.database, runtime.audit, idempotency, runtime.clock)
+    outreach = OutreachServicer(
+        runtime.database,
+        runtime.audit,
+        idempotency,
+        runtime.clock,
+        facts.install(runtime, reporting_outbox),
+    )
     return [
         Registration(
             clients_pb2_grpc.add_ClientsServiceServicer_to_server,
@@ -45,4 +51,6 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
+    # Outreach coverage facts for the reporting service.
+    other_outboxes=(reporting_outbox,),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from kotopolku.common.facts import reporting_outbox_table
 from kotopolku.common.tables import UtcDateTime, audit_outbox_table, idempotency_table
 
 metadata = sa.MetaData()
@@ -199,3 +200,6 @@ outreach_target_events = sa.Table(
     sa.Column("client_id", sa.String(36)),
     sa.Index("ix_outreach_target_events_target", "target_id", "sequence"),
 )
+
+# Pseudonymous facts for the reporting service (outreach coverage), written with the change.
+reporting_outbox = reporting_outbox_table(metadata)

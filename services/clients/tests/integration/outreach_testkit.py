@@ -15,13 +15,14 @@ import sqlalchemy as sa
 
 from kotopolku.audit.v1 import audit_pb2
 from kotopolku.clients.service import DEFINITION
-from kotopolku.clients.tables import audit_outbox
+from kotopolku.clients.tables import audit_outbox, reporting_outbox
 from kotopolku.clients.v1 import clients_pb2, clients_pb2_grpc, outreach_pb2_grpc
 from kotopolku.clients.v1 import outreach_pb2 as pb
 from kotopolku.common import testing
 from kotopolku.common.errors import RemoteError, parse_rpc_error
 from kotopolku.common.identity import METADATA_KEY, Caller, Role
 from kotopolku.common.server import ServiceHost
+from kotopolku.reporting.v1 import reporting_pb2
 
 PURPOSE = "integration-services"
 # 10:00 in Helsinki on Monday 2 March 2026.
@@ -201,6 +202,15 @@ class Outreach:
             )
             return [audit_pb2.AuditEvent.FromString(bytes(row.payload)) for row in rows]
 
+    async def facts(self) -> list[reporting_pb2.Fact]:
+        """The reporting facts waiting in the outbox (nothing delivers them in these tests)."""
+        assert self.host.database is not None
+        async with self.host.database.engine.connect() as connection:
+            rows = await connection.execute(
+                sa.select(reporting_outbox.c.payload).order_by(reporting_outbox.c.seq)
+            )
+            return [reporting_pb2.Fact.FromString(bytes(row.payload)) for row in rows]
+
     async def stop(self) -> None:
         try:
             await self.host.stop(0)
@@ -208,8 +218,12 @@ class Outreach:
             await self.channel.close()
 
 
-async def start_outreach(keys: testing.TestKeys, database_url: str, clock: Clock) -> Outreach:
-    host = await testing.start_host(DEFINITION, keys, clock=clock, database_url=database_url)
+async def start_outreach(
+    keys: testing.TestKeys, database_url: str, clock: Clock, **settings: Any
+) -> Outreach:
+    host = await testing.start_host(
+        DEFINITION, keys, clock=clock, database_url=database_url, **settings
+    )
     assert host.port is not None
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{host.port}")
     return Outreach(

@@ -36,6 +36,7 @@ from kotopolku.clients.tables import (
     outreach_target_events,
     outreach_target_groups,
     outreach_targets,
+    reporting_outbox,
 )
 from kotopolku.clients.v1 import clients_pb2
 from kotopolku.clients.v1 import outreach_pb2 as pb
@@ -48,6 +49,7 @@ OUTREACH_TABLES = (
     outreach_target_events,
     idempotency_keys,
     audit_outbox,
+    reporting_outbox,
 )
 NOT_FOUND = grpc.StatusCode.NOT_FOUND
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
@@ -73,7 +75,7 @@ async def test_a_list_with_one_bad_row_imports_nothing_and_names_its_line(svc: O
     assert fields(error) == ["rows[17].first_permit_date"]
     assert "nothing was imported" in error.detail
     assert everyone[15].code not in error.detail + str(error.violations)
-    # No trace: no import, target, group, history, idempotency key or audit record.
+    # No trace: no import, target, group, history, idempotency key, audit record or fact.
     assert await svc.count(*OUTREACH_TABLES) == {table.name: 0 for table in OUTREACH_TABLES}
     assert target_resources(await svc.audit_events()) == []
 
@@ -522,6 +524,54 @@ async def test_coverage_counts_per_group_and_status(svc: Outreach) -> None:
     assert groups[pb.TARGET_GROUP_CHILD_HOME_CARE_ALLOWANCE] == (1, 1, 0, 0)
     assert groups[pb.TARGET_GROUP_TRAFFICKING_VICTIM] == (0, 0, 0, 0)
     assert client.id
+
+
+# --- reporting facts -----------------------------------------------------------------------------
+
+
+async def test_outreach_reports_pseudonymous_facts_with_the_changes(svc: Outreach) -> None:
+    known, amina, omar = people(3)
+    await svc.create_client(known.client())
+    await svc.import_list(
+        csv_list(known.row(), amina.row(), amina.row("child-home-care-allowance"), omar.row())
+    )
+    facts = await svc.facts()
+    # Two groups of Amina, one of Omar; the person who is a client already is no target.
+    identified = [f for f in facts if f.WhichOneof("body") == "outreach_target_identified"]
+    assert sorted(f.outreach_target_identified.target_group for f in identified) == [
+        "CHILD_HOME_CARE_ALLOWANCE",
+        "SOCIAL_ASSISTANCE",
+        "SOCIAL_ASSISTANCE",
+    ]
+    assert {f.outreach_target_identified.identified_on for f in identified} == {"2026-03-02"}
+    assert {f.outreach_target_identified.window_ends_on for f in identified} == {"2027-03-01"}
+    assert all(f.municipality_code == "091" and f.subject == "" for f in identified)
+    assert len({f.record for f in identified}) == 2
+    # A group new to Omar is reported; the same list again reports nothing.
+    await svc.import_list(
+        csv_list(omar.row("international-protection")), source=pb.TARGET_LIST_SOURCE_DVV
+    )
+    await svc.import_list(csv_list(amina.row()))
+    assert len(await svc.facts()) == 4
+    target = await svc.target_of(amina)
+    await svc.contact(target, pb.CONTACT_OUTCOME_REACHED, contacted_on="2026-02-27")
+    contacts = [f for f in await svc.facts() if f.WhichOneof("body") == "outreach_contact_recorded"]
+    assert sorted(
+        (c.outreach_contact_recorded.target_group, c.outreach_contact_recorded.result)
+        for c in contacts
+    ) == [("CHILD_HOME_CARE_ALLOWANCE", "REACHED"), ("SOCIAL_ASSISTANCE", "REACHED")]
+    assert {c.outreach_contact_recorded.contacted_on for c in contacts} == {"2026-02-27"}
+    [amina_record] = {
+        f.record
+        for f in identified
+        if f.outreach_target_identified.target_group == "CHILD_HOME_CARE_ALLOWANCE"
+    }
+    assert {c.record for c in contacts} == {amina_record}
+    payloads = b"".join(f.SerializeToString() for f in await svc.facts())
+    for person in (known, amina, omar):
+        assert person.code.encode() not in payloads
+        assert person.last_name.encode() not in payloads
+    assert target.id.encode() not in payloads
 
 
 # --- access --------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ OUTREACH_TABLES = {
     "outreach_targets",
     "outreach_target_groups",
     "outreach_target_events",
+    "reporting_outbox",
 }
 
 

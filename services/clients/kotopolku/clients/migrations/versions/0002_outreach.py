@@ -1,4 +1,5 @@
-"""Outreach (tavoittaminen): target-group list imports, targets, their groups and history.
+"""Outreach (tavoittaminen): target-group list imports, targets, their groups and history, and
+the outbox of reporting facts.
 
 Revision ID: clients_outreach_0001
 Revises: clients_0001
@@ -8,6 +9,7 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
+from kotopolku.common.facts import create_reporting_outbox, drop_reporting_outbox
 from kotopolku.common.tables import UtcDateTime
 
 revision = "clients_outreach_0001"
@@ -120,9 +122,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_outreach_target_events_target", "outreach_target_events", ["target_id", "sequence"]
     )
+    create_reporting_outbox(op)
 
 
 def downgrade() -> None:
+    drop_reporting_outbox(op)
     for table in (
         "outreach_target_events",
         "outreach_target_groups",
