@@ -25,6 +25,7 @@ from kotopolku.gateway.routers import (
     health,
     interpretation,
     messaging,
+    outreach,
     plans,
     programme,
     referrals,
@@ -92,6 +93,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     for router in (
         clients.router,
         referrals.router,
+        outreach.router,
         assessment.router,
         plans.router,
         programme.router,

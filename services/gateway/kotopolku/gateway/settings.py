@@ -49,6 +49,10 @@ class GatewaySettings(CommonSettings):
     verify_timeout_seconds: float = Field(600.0, gt=0)
     # Retry-After sent with 503 when a backend is unavailable.
     retry_after_seconds: int = Field(2, ge=1)
+    # Outreach target-group lists (uploaded as the request body): the largest list taken, and
+    # the deadline of its import (one transaction over every row).
+    outreach_import_max_bytes: int = Field(4 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)
+    outreach_import_timeout_seconds: float = Field(60.0, gt=0)
 
     def backend_addresses(self) -> dict[str, str]:
         """Every backend the gateway calls, by name (a new service adds one setting above)."""

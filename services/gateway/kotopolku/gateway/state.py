@@ -16,7 +16,7 @@ from kotopolku.appointments.v1 import appointments_pb2_grpc
 from kotopolku.archive.v1 import archive_pb2_grpc
 from kotopolku.assessment.v1 import assessment_pb2_grpc
 from kotopolku.audit.v1 import audit_pb2_grpc
-from kotopolku.clients.v1 import clients_pb2_grpc
+from kotopolku.clients.v1 import clients_pb2_grpc, outreach_pb2_grpc
 from kotopolku.common.channels import open_channel
 from kotopolku.common.errors import parse_rpc_error
 from kotopolku.common.identity import (
@@ -101,6 +101,8 @@ class GatewayState:
     guidance: guidance_pb2_grpc.GuidanceServiceAsyncStub
     archive: archive_pb2_grpc.ArchiveServiceAsyncStub
     reporting: reporting_pb2_grpc.ReportingServiceAsyncStub
+    # Outreach lists are served by the clients service.
+    outreach: outreach_pb2_grpc.OutreachServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
@@ -142,6 +144,7 @@ class GatewayState:
             guidance=guidance_pb2_grpc.GuidanceServiceStub(channels["guidance"]),  # type: ignore[arg-type]
             archive=archive_pb2_grpc.ArchiveServiceStub(channels["archive"]),  # type: ignore[arg-type]
             reporting=reporting_pb2_grpc.ReportingServiceStub(channels["reporting"]),  # type: ignore[arg-type]
+            outreach=outreach_pb2_grpc.OutreachServiceStub(channels["clients"]),  # type: ignore[arg-type]
             channels=channels,
             http=http,
         )
