@@ -9,10 +9,10 @@ TEST_PORTS := GATEWAY_PORT=18000 GRPC_PORT_BASE=15050 KC_PORT=18080 KC_MANAGEMEN
 # ...and its own unpacked Keycloak: a dev-mode Keycloak keeps its database inside its directory.
 TEST_KEYCLOAK_CACHE := $(HOME)/.cache/kotopolku/test-stack
 
-.PHONY: help install proto check-proto lint up down demo-data test test-python e2e chart-check bench clean
+.PHONY: help install proto check-proto lint up down demo-data test test-python e2e chart-check bench bench-scale clean
 
 help:
-	@echo "make up | down | test | chart-check | bench | proto | lint"
+	@echo "make up | down | test | chart-check | bench | bench-scale | proto | lint"
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,7 +65,7 @@ test: lint
 	trap cleanup EXIT; \
 	pg=$$(bash scripts/postgres.sh start); \
 	KOTOPOLKU_TEST_POSTGRES_URL=$$pg KOTOPOLKU_REQUIRE_POSTGRES=1 \
-	  $(PY) -m pytest libs services -q -p no:cacheprovider; \
+	  $(PY) -m pytest libs services loadtests -q -p no:cacheprovider; \
 	KOTOPOLKU_DB_SERVER=$$pg KOTOPOLKU_OIDC_LEEWAY_SECONDS=2 bash scripts/stack.sh up; \
 	KOTOPOLKU_API_URL=http://127.0.0.1:18000 KOTOPOLKU_KEYCLOAK_URL=http://127.0.0.1:18080 \
 	KOTOPOLKU_REQUIRE_KEYCLOAK=1 KOTOPOLKU_E2E_AUDIT_DATABASE_URL=$${pg%/postgres}/kotopolku_audit \
@@ -78,9 +78,15 @@ e2e: install
 chart-check: install
 	PYTHON=$(PY) bash scripts/chart-check.sh
 
-# Load test against the running system (make up first). BENCH_SECONDS, BENCH_USERS tune it.
+# Load test against the running system (make up first). BENCH_SECONDS, BENCH_USERS tune it;
+# BENCH_SCALE=1 adds the scale section (search at 10k/100k/1M clients, audit at 1M entries).
 bench: install
 	$(PY) loadtests/run_bench.py
+
+# The scale section alone, on the PostgreSQL server BENCH_SCALE_DATABASE_SERVER (populations are
+# generated on the first run and kept). See loadtests/README.md.
+bench-scale: install
+	BENCH_SCALE=only $(PY) loadtests/run_bench.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -47,7 +47,14 @@ client_search_keys = sa.Table(
         sa.ForeignKey("clients.id", ondelete="CASCADE"),
         primary_key=True,
     ),
+    # The client's municipality and sort name, kept in step with the client's row (written
+    # together): a search reads one municipality's matches in order from the index below.
+    sa.Column("municipality_code", sa.String(3), nullable=False),
+    sa.Column("sort_name", SearchKey, nullable=False),
     sa.Index("ix_client_search_keys_client", "client_id"),
+    sa.Index(
+        "ix_client_search_keys_match", "municipality_code", "search_key", "sort_name", "client_id"
+    ),
 )
 
 family_links = sa.Table(

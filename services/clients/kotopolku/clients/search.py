@@ -1,0 +1,246 @@
+"""Client search: one page of a municipality's clients in (sort name, id) order.
+
+What matches is defined in :mod:`kotopolku.clients.domain.names`: every token of the name must
+match one of the client's search keys, exactly (folded token or phonetic key) or, for tokens of
+two or more characters, as a prefix of a folded token; a henkilötunnus, a date of birth and a
+status narrow the search further.
+
+How it is found depends on what narrows it, because the matches of a name cluster in the sort
+order (all "Nguyen" sort under "n"), which a query planner cannot know:
+
+* With a henkilötunnus or a date of birth, the clients table's own indexes find a handful of
+  clients, and their keys are tested against the name.
+* With a name alone (or with a status), the page comes from the key index
+  ``(municipality_code, search_key, sort_name, client_id)``, which holds each of a
+  municipality's keys already in page order. Each token becomes the ordered union of one index
+  range per key it can match (a prefix is first expanded into the folded tokens that start with
+  it, one index probe each), tokens are intersected by merging these ordered streams, and only
+  the page's clients are then read: the work is about one page's worth of index entries per
+  key, however many clients share the name. A prefix that expands into very many tokens (or a
+  database without merge joins) falls back to collecting the matches of each token and
+  intersecting them, which reads every match once.
+* Without either, the clients table is read in order through its own index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kotopolku.clients.domain import names
+from kotopolku.clients.tables import client_search_keys, clients
+
+# Above this many folded tokens for one prefix the merge would open too many index ranges; the
+# matches are then collected and intersected instead.
+MAX_PREFIX_EXPANSION: Final = 64
+# The largest ASCII character: a key range [prefix, prefix + "\x7f") holds every key starting
+# with the prefix (keys are lower-case ASCII).
+_AFTER_ASCII: Final = "\x7f"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    municipality: str
+    name: str = ""
+    henkilotunnus: str | None = None
+    date_of_birth: date | None = None
+    status: str | None = None
+
+
+async def search_clients(
+    connection: AsyncConnection,
+    filters: SearchFilters,
+    after: tuple[str, str] | None,
+    limit: int,
+    *,
+    max_prefix_expansion: int = MAX_PREFIX_EXPANSION,
+) -> Sequence[Row[Any]]:
+    """One page (at most ``limit`` clients) after the (sort_name, id) position ``after``."""
+    query = sa.select(clients).where(clients.c.municipality_code == filters.municipality)
+    if filters.henkilotunnus is not None:
+        query = query.where(clients.c.henkilotunnus == filters.henkilotunnus)
+    if filters.date_of_birth is not None:
+        query = query.where(clients.c.date_of_birth == filters.date_of_birth)
+    if filters.status is not None:
+        query = query.where(clients.c.status == filters.status)
+    tokens = names.query_keys(filters.name)
+    if not tokens or filters.henkilotunnus is not None or filters.date_of_birth is not None:
+        if tokens:
+            matched = _collected_matches(tokens, filters.municipality, None)
+            query = query.where(clients.c.id.in_(sa.select(matched.c.client_id)))
+        if after is not None:
+            query = query.where(sa.tuple_(clients.c.sort_name, clients.c.id) > sa.tuple_(*after))
+        query = query.order_by(clients.c.sort_name, clients.c.id).limit(limit)
+        return (await connection.execute(query)).all()
+
+    expanded = await _expand_prefixes(
+        connection, tokens, filters.municipality, max_prefix_expansion
+    )
+    if expanded is None:
+        matched = _ordered(_collected_matches(tokens, filters.municipality, after))
+    else:
+        matched = _merged_matches(expanded, filters.municipality, after)
+    query = (
+        query.join(matched, matched.c.client_id == clients.c.id)
+        .order_by(matched.c.sort_name, matched.c.client_id)
+        .limit(limit)
+    )
+    if expanded is None or connection.dialect.name != "postgresql":
+        return (await connection.execute(query)).all()
+    # The planner cannot estimate how many clients share keys, and then often prefers hashing
+    # every match (and sorting them) to merging the ordered ranges until the page is full.
+    # Hashing is ruled out for this one statement.
+    await connection.execute(_NO_HASHING)
+    rows = (await connection.execute(query)).all()
+    await connection.execute(_HASHING_AS_BEFORE)
+    return rows
+
+
+_NO_HASHING: Final = sa.text(
+    "SELECT set_config('enable_hashagg', 'off', true), set_config('enable_hashjoin', 'off', true)"
+)
+_HASHING_AS_BEFORE: Final = sa.text(
+    "SELECT set_config(name, reset_val, true) FROM pg_settings"
+    " WHERE name IN ('enable_hashagg', 'enable_hashjoin')"
+)
+
+
+# --- the merge of ordered key ranges ------------------------------------------------------
+
+
+async def _expand_prefixes(
+    connection: AsyncConnection,
+    tokens: Sequence[names.QueryToken],
+    municipality: str,
+    limit: int,
+) -> list[frozenset[str]] | None:
+    """Every key each token can match in the municipality: its exact keys and the folded
+    tokens that start with it. None when a prefix has more than ``limit`` of them."""
+    expanded: list[frozenset[str]] = []
+    for token in tokens:
+        keys = set(token.keys)
+        if token.prefix is not None:
+            found = (
+                await connection.execute(_prefix_keys(token.prefix, municipality, limit + 1))
+            ).scalars()
+            starting = set(found)
+            if len(starting) > limit:
+                return None
+            keys |= starting
+        expanded.append(frozenset(keys))
+    return expanded
+
+
+def _prefix_keys(prefix: str, municipality: str, limit: int) -> sa.Select[Any]:
+    """The distinct keys in [prefix, prefix + DEL) of the municipality, in order: a loose
+    index scan (one probe of the key index per distinct key, not one per client)."""
+    keys = client_search_keys
+    upper = prefix + _AFTER_ASCII
+
+    def next_key(after: sa.ColumnElement[Any] | None) -> sa.ScalarSelect[Any]:
+        lower = keys.c.search_key >= prefix if after is None else keys.c.search_key > after
+        return (
+            sa.select(sa.func.min(keys.c.search_key))
+            .where(keys.c.municipality_code == municipality, lower, keys.c.search_key < upper)
+            .scalar_subquery()
+        )
+
+    found = sa.select(next_key(None).label("key")).cte("prefix_keys", recursive=True)
+    found = found.union_all(sa.select(next_key(found.c.key)).where(found.c.key.is_not(None)))
+    return sa.select(found.c.key).where(found.c.key.is_not(None)).limit(limit)
+
+
+def _merged_matches(
+    expanded: Sequence[frozenset[str]],
+    municipality: str,
+    after: tuple[str, str] | None,
+) -> sa.Subquery:
+    """(sort_name, client_id) of the clients every token matches, as the merge of one ordered
+    index range per key and token, intersected on (sort_name, client_id)."""
+    keys = client_search_keys
+    streams: list[sa.Subquery] = []
+    for index, token_keys in enumerate(expanded):
+        ranges = []
+        for number, key in enumerate(sorted(token_keys)):
+            part = sa.select(keys.c.sort_name, keys.c.client_id).where(
+                keys.c.municipality_code == municipality, keys.c.search_key == key
+            )
+            if after is not None:
+                part = part.where(sa.tuple_(keys.c.sort_name, keys.c.client_id) > sa.tuple_(*after))
+            # Each range ordered in a subquery of its own (the index gives that order): then
+            # the planner merges the ranges instead of sorting or hashing all they hold.
+            ordered = part.order_by(keys.c.sort_name, keys.c.client_id).subquery(
+                f"t{index}_{number}"
+            )
+            ranges.append(sa.select(ordered.c.sort_name, ordered.c.client_id))
+        union = ranges[0] if len(ranges) == 1 else sa.union_all(*ranges)
+        stream = union.subquery(f"t{index}_keys")
+        streams.append(
+            sa.select(stream.c.sort_name, stream.c.client_id)
+            .distinct()
+            .order_by(stream.c.sort_name, stream.c.client_id)
+            .subquery(f"t{index}")
+        )
+    first = streams[0]
+    query = sa.select(first.c.sort_name, first.c.client_id)
+    for other in streams[1:]:
+        query = query.join(
+            other,
+            sa.and_(other.c.sort_name == first.c.sort_name, other.c.client_id == first.c.client_id),
+        )
+    return query.subquery("matched")
+
+
+# --- collecting the matches ---------------------------------------------------------------
+
+
+def _collected_matches(
+    tokens: Sequence[names.QueryToken], municipality: str, after: tuple[str, str] | None
+) -> sa.Subquery:
+    """(client_id, sort_name) of the municipality's clients that every token matches, once."""
+    sets = [_token_matches(token, municipality, after) for token in tokens]
+    if len(sets) == 1:
+        return sa.select(sets[0].c.client_id, sets[0].c.sort_name).distinct().subquery("matched")
+    return sa.intersect(
+        *(sa.select(found.c.client_id, found.c.sort_name) for found in sets)
+    ).subquery("matched")
+
+
+def _ordered(matched: sa.Subquery) -> sa.Subquery:
+    # Ordered first and fenced off (OFFSET 0), so that the page is taken from the narrow,
+    # ordered matches and only its clients are read, rather than every match joined first.
+    return (
+        sa.select(matched.c.client_id, matched.c.sort_name)
+        .order_by(matched.c.sort_name, matched.c.client_id)
+        .offset(0)
+        .subquery("ordered")
+    )
+
+
+def _token_matches(
+    token: names.QueryToken, municipality: str, after: tuple[str, str] | None
+) -> sa.Subquery:
+    """(client_id, sort_name) of the municipality's clients that one query token matches:
+    an exact folded token or phonetic key, or a folded token starting with the query token.
+    Each part is one range of the key index (a union, not OR, so both stay index-only)."""
+    keys = client_search_keys
+
+    def part(match: sa.ColumnElement[bool]) -> sa.Select[Any]:
+        query = sa.select(keys.c.client_id, keys.c.sort_name).where(
+            keys.c.municipality_code == municipality, match
+        )
+        if after is not None:
+            query = query.where(sa.tuple_(keys.c.sort_name, keys.c.client_id) > sa.tuple_(*after))
+        return query
+
+    parts = [part(keys.c.search_key.in_(sorted(token.keys)))]
+    if token.prefix is not None:
+        upper = token.prefix + _AFTER_ASCII
+        parts.append(part(sa.and_(keys.c.search_key >= token.prefix, keys.c.search_key < upper)))
+    return (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery()
