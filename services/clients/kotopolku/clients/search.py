@@ -71,44 +71,57 @@ async def search_clients(
         query = query.where(clients.c.status == filters.status)
     tokens = names.query_keys(filters.name)
     if not tokens or filters.henkilotunnus is not None or filters.date_of_birth is not None:
-        if tokens:
-            matched = _collected_matches(tokens, filters.municipality, None)
-            query = query.where(clients.c.id.in_(sa.select(matched.c.client_id)))
+        for token in tokens:
+            query = query.where(_has_key(clients.c.id, _token_condition(token)))
         if after is not None:
             query = query.where(sa.tuple_(clients.c.sort_name, clients.c.id) > sa.tuple_(*after))
         query = query.order_by(clients.c.sort_name, clients.c.id).limit(limit)
         return (await connection.execute(query)).all()
 
-    expanded = await _expand_prefixes(
-        connection, tokens, filters.municipality, max_prefix_expansion
-    )
+    municipality = filters.municipality
+    expanded = await _expand_prefixes(connection, tokens, municipality, max_prefix_expansion)
     if expanded is None:
-        matched = _ordered(_collected_matches(tokens, filters.municipality, after))
+        matched = _ordered(_collected_matches(tokens, municipality, after))
     else:
-        matched = _merged_matches(expanded, filters.municipality, after)
+        start = await _start_of_matches(connection, expanded, municipality, after)
+        if start is None:
+            return []
+        matched = _merged_matches(expanded, start, municipality, after)
     query = (
         query.join(matched, matched.c.client_id == clients.c.id)
         .order_by(matched.c.sort_name, matched.c.client_id)
         .limit(limit)
     )
-    if expanded is None or connection.dialect.name != "postgresql":
-        return (await connection.execute(query)).all()
-    # The planner cannot estimate how many clients share keys, and then often prefers hashing
-    # every match (and sorting them) to merging the ordered ranges until the page is full.
-    # Hashing is ruled out for this one statement.
-    await connection.execute(_NO_HASHING)
-    rows = (await connection.execute(query)).all()
-    await connection.execute(_HASHING_AS_BEFORE)
-    return rows
+    return (await connection.execute(query)).all()
 
 
-_NO_HASHING: Final = sa.text(
-    "SELECT set_config('enable_hashagg', 'off', true), set_config('enable_hashjoin', 'off', true)"
+# The planner cannot estimate how many clients share keys, and then often prefers hashing every
+# match (and sorting them) to merging the ordered ranges until the page is full; and a plan made
+# once for any names would not suit the next. Set (for the rest of the transaction) just before
+# the merging statement is planned: hashing is ruled out and plans are made for the names at
+# hand. The search's transaction writes only its audit records after it.
+_PLANNING_FOR_MERGE: Final = (
+    sa.func.set_config("enable_hashagg", "off", True),
+    sa.func.set_config("enable_hashjoin", "off", True),
+    sa.func.set_config("plan_cache_mode", "force_custom_plan", True),
 )
-_HASHING_AS_BEFORE: Final = sa.text(
-    "SELECT set_config(name, reset_val, true) FROM pg_settings"
-    " WHERE name IN ('enable_hashagg', 'enable_hashjoin')"
-)
+
+
+def _has_key(client_id: sa.ColumnElement[Any], condition: sa.ColumnElement[bool]) -> Any:
+    """Whether the client has a search key meeting ``condition`` (a probe of the client's
+    few keys in the (client_id, search_key) index)."""
+    keys = client_search_keys
+    return sa.exists().where(keys.c.client_id == client_id, condition)
+
+
+def _token_condition(token: names.QueryToken) -> sa.ColumnElement[bool]:
+    key = client_search_keys.c.search_key
+    condition: sa.ColumnElement[bool] = key.in_(sorted(token.keys))
+    if token.prefix is not None:
+        condition = sa.or_(
+            condition, sa.and_(key >= token.prefix, key < token.prefix + _AFTER_ASCII)
+        )
+    return condition
 
 
 # --- the merge of ordered key ranges ------------------------------------------------------
@@ -156,35 +169,82 @@ def _prefix_keys(prefix: str, municipality: str, limit: int) -> sa.Select[Any]:
     return sa.select(found.c.key).where(found.c.key.is_not(None)).limit(limit)
 
 
-def _merged_matches(
+def _range(
+    key: str, municipality: str, after: tuple[str, str] | None, start: str | None
+) -> sa.Select[Any]:
+    """(sort_name, client_id) of the municipality's entries of one key, after the page cursor
+    and from ``start`` on: one range of the key index, in its order."""
+    keys = client_search_keys
+    query = sa.select(keys.c.sort_name, keys.c.client_id).where(
+        keys.c.municipality_code == municipality, keys.c.search_key == key
+    )
+    if after is not None:
+        query = query.where(sa.tuple_(keys.c.sort_name, keys.c.client_id) > sa.tuple_(*after))
+    if start is not None:
+        query = query.where(keys.c.sort_name >= start)
+    return query.order_by(keys.c.sort_name, keys.c.client_id)
+
+
+async def _start_of_matches(
+    connection: AsyncConnection,
     expanded: Sequence[frozenset[str]],
     municipality: str,
     after: tuple[str, str] | None,
+) -> str | None:
+    """The first sort name at which every token has an entry at or before it: no client
+    sorting before it can match them all, so the merge starts there (instead of reading, say,
+    every "Ali" before the first "Al-Tamimi"). None when some token matches nobody.
+
+    One statement: the first entry of each key's range, one index probe each; on PostgreSQL it
+    also sets the planning of the merge (:data:`_PLANNING_FOR_MERGE`)."""
+    sort_name = client_search_keys.c.sort_name
+    firsts = [
+        [
+            _range(key, municipality, after, None)
+            .with_only_columns(sort_name)
+            .limit(1)
+            .scalar_subquery()
+            for key in sorted(keys)
+        ]
+        for keys in expanded
+    ]
+    probes: list[Any] = [f for token in firsts for f in token]
+    if connection.dialect.name == "postgresql":
+        probes += _PLANNING_FOR_MERGE
+    row = (await connection.execute(sa.select(*probes))).one()
+    values = iter(row)
+    start = ""
+    for token in firsts:
+        found = [value for value in (next(values) for _ in token) if value is not None]
+        if not found:
+            return None
+        start = max(start, min(found))
+    return start
+
+
+def _merged_matches(
+    expanded: Sequence[frozenset[str]],
+    start: str,
+    municipality: str,
+    after: tuple[str, str] | None,
 ) -> sa.Subquery:
-    """(sort_name, client_id) of the clients every token matches, as the merge of one ordered
-    index range per key and token, intersected on (sort_name, client_id)."""
-    keys = client_search_keys
-    streams: list[sa.Subquery] = []
+    """(sort_name, client_id) of the clients every token matches, once each, in order.
+
+    Each token's stream is the merge of one ordered index range per key (each range ordered
+    in a subquery of its own, so that the planner merges them instead of sorting or hashing
+    all they hold); the tokens' streams are intersected by a merge on (sort_name, client_id).
+    Everything starts at ``start`` and is read only up to the end of the page."""
+    streams = []
     for index, token_keys in enumerate(expanded):
         ranges = []
         for number, key in enumerate(sorted(token_keys)):
-            part = sa.select(keys.c.sort_name, keys.c.client_id).where(
-                keys.c.municipality_code == municipality, keys.c.search_key == key
-            )
-            if after is not None:
-                part = part.where(sa.tuple_(keys.c.sort_name, keys.c.client_id) > sa.tuple_(*after))
-            # Each range ordered in a subquery of its own (the index gives that order): then
-            # the planner merges the ranges instead of sorting or hashing all they hold.
-            ordered = part.order_by(keys.c.sort_name, keys.c.client_id).subquery(
-                f"t{index}_{number}"
-            )
+            ordered = _range(key, municipality, after, start).subquery(f"t{index}_{number}")
             ranges.append(sa.select(ordered.c.sort_name, ordered.c.client_id))
-        union = ranges[0] if len(ranges) == 1 else sa.union_all(*ranges)
-        stream = union.subquery(f"t{index}_keys")
+        union = (ranges[0] if len(ranges) == 1 else sa.union_all(*ranges)).subquery(f"t{index}_k")
         streams.append(
-            sa.select(stream.c.sort_name, stream.c.client_id)
+            sa.select(union.c.sort_name, union.c.client_id)
             .distinct()
-            .order_by(stream.c.sort_name, stream.c.client_id)
+            .order_by(union.c.sort_name, union.c.client_id)
             .subquery(f"t{index}")
         )
     first = streams[0]

@@ -51,7 +51,8 @@ client_search_keys = sa.Table(
     # together): a search reads one municipality's matches in order from the index below.
     sa.Column("municipality_code", sa.String(3), nullable=False),
     sa.Column("sort_name", SearchKey, nullable=False),
-    sa.Index("ix_client_search_keys_client", "client_id"),
+    # A client's keys: replaced on renames, and probed when a search checks a candidate.
+    sa.Index("ix_client_search_keys_client_key", "client_id", "search_key"),
     sa.Index(
         "ix_client_search_keys_match", "municipality_code", "search_key", "sort_name", "client_id"
     ),

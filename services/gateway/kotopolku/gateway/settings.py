@@ -32,8 +32,9 @@ class GatewaySettings(CommonSettings):
     audit_address: str = "127.0.0.1:50052"
     # Deadline of one backend call.
     backend_timeout_seconds: float = Field(5.0, gt=0)
-    # Deadline of a whole-log verification, which reads every audit entry (~15k entries/s).
-    verify_timeout_seconds: float = Field(600.0, gt=0)
+    # Deadline of a whole-log verification, which reads every audit entry: about 100-200k
+    # entries/s in the audit service, so two minutes covers a log of well over ten million.
+    verify_timeout_seconds: float = Field(120.0, gt=0)
     # Retry-After sent with 503 when a backend is unavailable.
     retry_after_seconds: int = Field(2, ge=1)
 

@@ -1,7 +1,8 @@
 """Search keys carry the client's municipality and sort name, indexed for tenant-scoped search.
 
 A search then reads one municipality's matches for a key, already in (sort name, id) order, from
-one index range, instead of every municipality's matches joined back to the clients table.
+one index range, instead of every municipality's matches joined back to the clients table; and
+checks a candidate's keys in an index of (client_id, search_key) alone.
 
 Revision ID: clients_0002
 Revises: clients_0001
@@ -37,9 +38,16 @@ def upgrade() -> None:
         "client_search_keys",
         ["municipality_code", "search_key", "sort_name", "client_id"],
     )
+    # A candidate's keys are probed without visiting the table.
+    op.create_index(
+        "ix_client_search_keys_client_key", "client_search_keys", ["client_id", "search_key"]
+    )
+    op.drop_index("ix_client_search_keys_client", table_name="client_search_keys")
 
 
 def downgrade() -> None:
+    op.create_index("ix_client_search_keys_client", "client_search_keys", ["client_id"])
+    op.drop_index("ix_client_search_keys_client_key", table_name="client_search_keys")
     op.drop_index("ix_client_search_keys_match", table_name="client_search_keys")
     with op.batch_alter_table("client_search_keys") as batch:
         batch.drop_column("sort_name")
