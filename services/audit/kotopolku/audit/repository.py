@@ -277,7 +277,7 @@ class AuditRepository:
                         break
                     after = int(rows[-1][0])
                     fetching = start(after)
-                    if not await asyncio.to_thread(verifier.feed_stored, rows, names):
+                    if not await asyncio.to_thread(verifier.feed_stored, rows, names.__getitem__):
                         break
             finally:
                 if fetching is not None:
@@ -313,22 +313,18 @@ class AuditRepository:
         return [(*row[:2], as_utc(row[2]), as_utc(row[3]), *row[4:]) for row in rows]
 
 
-class _CanonicalNames:
+class _CanonicalNames(dict[str, str]):
     """Stored JSON name lists → their canonical text, remembered: a chain holds few distinct
-    lists (role sets, field sets), so each is parsed once per verification."""
+    lists (role sets, field sets), so each is parsed once per verification. Looked up as
+    ``names.__getitem__`` (a plain dictionary look-up on the hot path)."""
 
     _LIMIT: Final = 50_000
 
-    def __init__(self) -> None:
-        self._known: dict[str, str] = {}
-
-    def __call__(self, stored: str) -> str:
-        known = self._known.get(stored)
-        if known is None:
-            if len(self._known) >= self._LIMIT:
-                self._known.clear()
-            known = self._known[stored] = names_json(_names(stored))
-        return known
+    def __missing__(self, stored: str) -> str:
+        if len(self) >= self._LIMIT:
+            self.clear()
+        canonical = self[stored] = names_json(_names(stored))
+        return canonical
 
 
 def entry_row(entry: ChainEntry) -> dict[str, Any]:

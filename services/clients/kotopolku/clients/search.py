@@ -12,13 +12,14 @@ order (all "Nguyen" sort under "n"), which a query planner cannot know:
   clients, and their keys are tested against the name.
 * With a name alone (or with a status), the page comes from the key index
   ``(municipality_code, search_key, sort_name, client_id)``, which holds each of a
-  municipality's keys already in page order. Each token becomes the ordered union of one index
-  range per key it can match (a prefix is first expanded into the folded tokens that start with
-  it, one index probe each), tokens are intersected by merging these ordered streams, and only
-  the page's clients are then read: the work is about one page's worth of index entries per
-  key, however many clients share the name. A prefix that expands into very many tokens (or a
-  database without merge joins) falls back to collecting the matches of each token and
-  intersecting them, which reads every match once.
+  municipality's keys already in page order. A prefix is first expanded into the folded tokens
+  that start with it (a loose index scan: one probe per distinct token). Each token then becomes
+  the ordered union of one index range per key it can match; the tokens' streams are
+  intersected by a merge on (sort_name, client_id), starting at the first sort name where every
+  token has an entry (found by one probe per key), and only the page's clients are read. The
+  work is about a page's worth of index entries per key, however many clients share a name. A
+  prefix that expands into very many tokens falls back to collecting every match of each token
+  and intersecting them.
 * Without either, the clients table is read in order through its own index.
 """
 
@@ -61,7 +62,11 @@ async def search_clients(
     *,
     max_prefix_expansion: int = MAX_PREFIX_EXPANSION,
 ) -> Sequence[Row[Any]]:
-    """One page (at most ``limit`` clients) after the (sort_name, id) position ``after``."""
+    """One page (at most ``limit`` clients) after the (sort_name, id) position ``after``.
+
+    On PostgreSQL a search by name sets planner options for the rest of the transaction
+    (:data:`_PLANNING_FOR_MERGE`): call it in a transaction of its own (with its audit records).
+    """
     query = sa.select(clients).where(clients.c.municipality_code == filters.municipality)
     if filters.henkilotunnus is not None:
         query = query.where(clients.c.henkilotunnus == filters.henkilotunnus)
