@@ -15,6 +15,14 @@
 #
 # Pin the base image by digest in CI: --build-arg PYTHON_IMAGE=python:3.11-slim@sha256:<digest>
 ARG PYTHON_IMAGE=python:3.11-slim
+ARG NODE_IMAGE=node:20-slim
+
+# --------------------------------------------------------------------------------------------
+# Browser libraries of the self-service pages (the gateway serves them), from the lock file.
+FROM ${NODE_IMAGE} AS web
+WORKDIR /web
+COPY services/gateway/web/package.json services/gateway/web/package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
 
 # --------------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS build
@@ -37,6 +45,8 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 # The project itself (hatchling builds the wheel with the `kotopolku` namespace package).
 COPY libs ./libs
 COPY services ./services
+COPY --from=web /web/node_modules/oidc-client-ts/dist/browser/oidc-client-ts.min.js \
+     ./services/gateway/kotopolku/gateway/selfservice/static/vendor/
 RUN /opt/kotopolku/bin/pip install --no-deps . \
     && /opt/kotopolku/bin/python -m compileall -q /opt/kotopolku/lib
 
@@ -54,6 +64,13 @@ LABEL org.opencontainers.image.title="kotopolku-${SERVICE}" \
       org.opencontainers.image.description="Kotopolku ${SERVICE} service" \
       org.opencontainers.image.licenses="EUPL-1.2" \
       fi.kotopolku.service="${SERVICE}"
+
+# Debian packages a service runs (e.g. APT_PACKAGES=espeak-ng for interpretation's read-aloud).
+ARG APT_PACKAGES=""
+RUN if [ -n "${APT_PACKAGES}" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends ${APT_PACKAGES} \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
 
 RUN groupadd --system --gid 10001 kotopolku \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /tmp \

@@ -4,12 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 TEST_VAR := $(CURDIR)/var/test
-# make test runs its own stack on other ports, so it can run beside `make up`.
+# make test runs its own stack on other ports, so it can run beside `make up`; override TEST_PORTS
+# to run several beside each other. The e2e suite finds the gateway and Keycloak from it.
 TEST_PORTS := GATEWAY_PORT=18000 GRPC_PORT_BASE=15050 KC_PORT=18080 KC_MANAGEMENT_PORT=19000
+port_of = $(patsubst $(1)=%,%,$(filter $(1)=%,$(TEST_PORTS)))
 # ...and its own unpacked Keycloak: a dev-mode Keycloak keeps its database inside its directory.
 TEST_KEYCLOAK_CACHE := $(HOME)/.cache/kotopolku/test-stack
 
-.PHONY: help install proto check-proto lint up down demo-data test test-python e2e chart-check bench bench-scale clean
+.PHONY: help install web proto check-proto lint up down demo-data test test-python e2e chart-check bench bench-scale clean
 
 help:
 	@echo "make up | down | test | chart-check | bench | bench-scale | proto | lint"
@@ -20,7 +22,20 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
 
-install: $(VENV)/.installed
+# Browser libraries of the self-service pages, from the npm registry (lock file pinned).
+WEB := services/gateway/web
+WEB_VENDOR := services/gateway/kotopolku/gateway/selfservice/static/vendor
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEB_VENDOR)/oidc-client-ts.min.js: $(WEB)/node_modules/.installed
+	@mkdir -p $(WEB_VENDOR)
+	cp $(WEB)/node_modules/oidc-client-ts/dist/browser/oidc-client-ts.min.js $@
+
+web: $(WEB_VENDOR)/oidc-client-ts.min.js
+
+install: $(VENV)/.installed web
 
 proto: install
 	PYTHON=$(PY) bash scripts/gen-proto.sh
@@ -67,8 +82,11 @@ test: lint
 	KOTOPOLKU_TEST_POSTGRES_URL=$$pg KOTOPOLKU_REQUIRE_POSTGRES=1 \
 	  $(PY) -m pytest libs services loadtests -q -p no:cacheprovider; \
 	KOTOPOLKU_DB_SERVER=$$pg KOTOPOLKU_OIDC_LEEWAY_SECONDS=2 bash scripts/stack.sh up; \
-	KOTOPOLKU_API_URL=http://127.0.0.1:18000 KOTOPOLKU_KEYCLOAK_URL=http://127.0.0.1:18080 \
-	KOTOPOLKU_REQUIRE_KEYCLOAK=1 KOTOPOLKU_E2E_AUDIT_DATABASE_URL=$${pg%/postgres}/kotopolku_audit \
+	KOTOPOLKU_API_URL=http://127.0.0.1:$(call port_of,GATEWAY_PORT) \
+	KOTOPOLKU_KEYCLOAK_URL=http://127.0.0.1:$(call port_of,KC_PORT) \
+	KOTOPOLKU_REQUIRE_KEYCLOAK=1 KOTOPOLKU_REQUIRE_BROWSER=1 KOTOPOLKU_SCREENSHOTS=$(TEST_VAR)/screenshots \
+	KOTOPOLKU_E2E_AUDIT_DATABASE_URL=$${pg%/postgres}/kotopolku_audit \
+	KOTOPOLKU_E2E_GUIDANCE_DATABASE_URL=$${pg%/postgres}/kotopolku_guidance \
 	  $(PY) -m pytest e2e -q -p no:cacheprovider
 
 # e2e only, against a running system (make up, or a cluster: set KOTOPOLKU_API_URL).

@@ -12,6 +12,7 @@ import httpx
 import jwt
 import pytest
 
+from e2e.browser import launch
 from e2e.keycloak_tokens import service_token, user_token
 
 API_URL = os.environ.get("KOTOPOLKU_API_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -55,6 +56,19 @@ def http() -> Iterator[httpx.Client]:
         except httpx.HTTPError as error:
             pytest.fail(f"the gateway at {API_URL} is not running: {error}")
         yield client
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for the self-service pages (see e2e/browser.py)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = launch(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 @pytest.fixture(scope="session")

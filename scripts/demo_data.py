@@ -56,6 +56,112 @@ def _client(api: httpx.Client, token: str, row: tuple[Any, ...], extra: dict[str
     return response.json()
 
 
+DEMO_CONTRACTS = {
+    "demo-contract-placement": {
+        "kind": "placement-agreement",
+        "title": "Sopimus kuntaan osoittamisesta ja kotoutumisen edistämisestä",
+        "parties": [
+            {"role": "ely-centre", "name": "Uudenmaan ELY-keskus", "business_id": "0245437-2"}
+        ],
+        "valid_from": "2020-01-01",
+        "renewal": {"type": "open-ended", "notice_period_days": 180},
+    },
+    "demo-contract-lease": {
+        "kind": "housing-lease",
+        "title": "Vuokrasopimus, Kontulantie 1 A 2 (kiintiöpakolaisperhe)",
+        "parties": [
+            {"role": "lessor", "name": "Kiinteistö Oy Kontula", "business_id": "0112038-9"}
+        ],
+        "valid_from": "2026-01-01",
+        "renewal": {"type": "open-ended", "notice_period_days": 30},
+        "amount_cents": 85000,
+        "amount_basis": "per-month",
+    },
+}
+
+
+def _contracts(api: httpx.Client, token: str) -> int:
+    """Helsinki's placement agreement and a lease, active (the same keys on every run)."""
+    auth = {"Authorization": f"Bearer {token}"}
+    for key, body in DEMO_CONTRACTS.items():
+        response = api.post("/v1/contracts", json=body, headers={**auth, "Idempotency-Key": key})
+        response.raise_for_status()
+        contract = response.json()
+        if contract["status"] == "draft":
+            api.post(
+                f"/v1/contracts/{contract['id']}/activate",
+                headers={**auth, "If-Match": f'"{contract["version"]}"'},
+            ).raise_for_status()
+    return len(DEMO_CONTRACTS)
+
+
+# Knowledge-base articles of Helsinki: a Finnish original and its translations.
+ARTICLES = [
+    (
+        "fi",
+        "Miten haen vuokra-asuntoa?",
+        "Kaupungin vuokra-asuntoa haetaan sähköisellä hakemuksella. Hakemus on voimassa kuusi "
+        "kuukautta, ja sen voi uusia. Neuvontapisteessä autamme hakemuksen tekemisessä.",
+    ),
+    (
+        "sv",
+        "Hur söker jag en hyresbostad?",
+        "Stadens hyresbostäder söks med en elektronisk ansökan som gäller i sex månader. "
+        "Rådgivningen hjälper dig med ansökan.",
+    ),
+    (
+        "en",
+        "How do I apply for a rental flat?",
+        "City rental flats are applied for online; the application is valid for six months. "
+        "The advice point helps you fill it in.",
+    ),
+]
+
+
+def _guidance(api: httpx.Client, officer: str, manager: str) -> int:
+    """A low-threshold service point and published articles (written by the officer, published
+    by the manager: a second person publishes)."""
+
+    def headers(token: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}", **extra}
+
+    point = api.post(
+        "/v1/guidance/service-points",
+        json={"name": "Neuvontapiste Kamppi", "low_threshold": True},
+        headers=headers(officer),
+    )
+    if point.status_code != 409:
+        point.raise_for_status()
+    original = None
+    for language, question, answer in ARTICLES:
+        created = api.post(
+            "/v1/knowledge-base/articles",
+            json={
+                "language": language,
+                "question": question,
+                "answer": answer,
+                "topics": ["housing"],
+                "translation_of": original["id"] if original else None,
+            },
+            headers=headers(officer, **{"Idempotency-Key": f"demo-article-{language}"}),
+        )
+        created.raise_for_status()
+        article = created.json()
+        original = original or article
+        if article["status"] == "draft":
+            path = f"/v1/knowledge-base/articles/{article['id']}"
+            submitted = api.post(
+                f"{path}/submit",
+                headers=headers(officer, **{"If-Match": f'"{article["version"]}"'}),
+            )
+            submitted.raise_for_status()
+            version = submitted.json()["version"]
+            api.post(
+                f"{path}/publish", headers=headers(manager, **{"If-Match": f'"{version}"'})
+            ).raise_for_status()
+    return len(ARTICLES)
+
+
 def main() -> int:
     with httpx.Client(base_url=API, timeout=20) as api:
         helsinki = user_token("helsinki.officer")
@@ -78,6 +184,20 @@ def main() -> int:
             for i, row in enumerate(HELSINKI)
         ]
         created += [_client(api, tampere, row, {}) for row in TAMPERE]
+        if created[0]:
+            # A message thread the client reads and answers in self-service (/v1/me/threads).
+            api.post(
+                f"/v1/clients/{created[0]['id']}/threads",
+                json={
+                    "subject": "Kotoutumiskoulutuksen aloitus",
+                    "body": "Hei Amina! Kotoutumiskoulutus alkaa maanantaina klo 9 Opistotiellä.",
+                },
+                headers={
+                    "Authorization": f"Bearer {helsinki}",
+                    "Idempotency-Key": "demo-thread-amina",
+                },
+            ).raise_for_status()
+        contracts = _contracts(api, helsinki)
         referrer = service_token("referrer-migri", "referrer-migri-secret")
         api.post(
             "/v1/referrals",
@@ -91,7 +211,11 @@ def main() -> int:
             },
             headers={"Authorization": f"Bearer {referrer}", "Idempotency-Key": "demo-referral-1"},
         ).raise_for_status()
-    print(f"demo data: {sum(1 for c in created if c)} clients, 1 referral (idempotent)")
+        articles = _guidance(api, helsinki, user_token("helsinki.manager"))
+    print(
+        f"demo data: {sum(1 for c in created if c)} clients, 1 referral, 1 thread,"
+        f" {contracts} contracts, {articles} knowledge-base articles (idempotent)"
+    )
     return 0
 
 

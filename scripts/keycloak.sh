@@ -187,7 +187,24 @@ wipe_dev_data() {
     mkdir -p "$data/import"
     find "$data" -mindepth 1 -maxdepth 1 ! -name import -exec rm -rf {} +
     rm -f "$data/import/"*.json
-    cp "$REALM_FILE" "$data/import/$KC_REALM-realm.json"
+    # The self-service pages of a gateway on another port (make test, parallel stacks) must be
+    # an allowed redirect target of the UI client too: KOTOPOLKU_UI_ORIGIN adds one.
+    python3 - "$REALM_FILE" "$data/import/$KC_REALM-realm.json" "${KOTOPOLKU_UI_ORIGIN:-}" <<'PY'
+import json
+import sys
+
+source, target, origin = sys.argv[1:4]
+realm = json.load(open(source, encoding="utf-8"))
+if origin:
+    for client in realm["clients"]:
+        if client["clientId"] == "kotopolku-ui":
+            if f"{origin}/*" not in client["redirectUris"]:
+                client["redirectUris"].append(f"{origin}/*")
+                client["webOrigins"].append(origin)
+                logout = client["attributes"]["post.logout.redirect.uris"]
+                client["attributes"]["post.logout.redirect.uris"] = f"{logout}##{origin}/*"
+json.dump(realm, open(target, "w", encoding="utf-8"), ensure_ascii=False, indent=2)
+PY
 }
 
 cmd_start() {

@@ -8,6 +8,8 @@
 #                          without it they use SQLite files (the embedded default)
 #   GATEWAY_PORT GRPC_PORT_BASE KC_PORT KC_MANAGEMENT_PORT   ports on 127.0.0.1; a backend
 #                          listens on GRPC_PORT_BASE + its number below (clients 50051, ...)
+#   DEV_SINKS_SMTP_PORT DEV_SINKS_HTTP_PORT   the dev mail catcher / SMS gateway / Suomi.fi
+#                          stand-in that messaging sends to (default GRPC_PORT_BASE + 40, + 41)
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,11 +18,27 @@ PYTHON="${PYTHON:-$REPO_ROOT/.venv/bin/python}"
 export KOTOPOLKU_VAR="${KOTOPOLKU_VAR:-$REPO_ROOT/var}"
 export KC_PORT="${KC_PORT:-8080}" KC_MANAGEMENT_PORT="${KC_MANAGEMENT_PORT:-9000}"
 GATEWAY_PORT="${GATEWAY_PORT:-8000}"
+# Lets Keycloak send clients back to this gateway's self-service pages (scripts/keycloak.sh).
+export KOTOPOLKU_UI_ORIGIN="http://127.0.0.1:$GATEWAY_PORT"
 GRPC_PORT_BASE="${GRPC_PORT_BASE:-50050}"
 # Backend services and their port numbers (offsets); a new service is one more entry here.
-declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5)
-BACKENDS=(clients audit assessment plans programme)
-SERVICES=("${BACKENDS[@]}" gateway)
+declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5
+  [welfare]=6 [appointments]=7 [messaging]=8 [interpretation]=9 [esign]=10 [archive]=11
+  [contracts]=12 [guidance]=13 [reporting]=14)
+BACKENDS=(clients audit assessment plans programme appointments messaging interpretation esign contracts guidance)
+SERVICES=(dev-sinks "${BACKENDS[@]}" gateway)
+DEV_SINKS_SMTP_PORT="${DEV_SINKS_SMTP_PORT:-$((GRPC_PORT_BASE + 40))}"
+DEV_SINKS_HTTP_PORT="${DEV_SINKS_HTTP_PORT:-$((GRPC_PORT_BASE + 41))}"
+DEV_SINKS_URL="http://127.0.0.1:$DEV_SINKS_HTTP_PORT"
+# Messaging sends to the dev sinks: e-mail over SMTP, SMS and Suomi.fi Messages over HTTP.
+MESSAGING_CHANNELS=(
+  "KOTOPOLKU_SMTP_HOST=127.0.0.1" "KOTOPOLKU_SMTP_PORT=$DEV_SINKS_SMTP_PORT"
+  "KOTOPOLKU_SMTP_SENDER=Kotopolku <kotopolku@dev.invalid>"
+  "KOTOPOLKU_SMS_GATEWAY_URL=$DEV_SINKS_URL/sms-gateway" "KOTOPOLKU_SMS_GATEWAY_TOKEN=dev-token"
+  "KOTOPOLKU_SUOMIFI_URL=$DEV_SINKS_URL/suomifi" "KOTOPOLKU_SUOMIFI_USERNAME=kotopolku-dev"
+  "KOTOPOLKU_SUOMIFI_PASSWORD=dev-password" "KOTOPOLKU_SUOMIFI_SERVICE_ID=kotopolku-dev"
+  "KOTOPOLKU_DELIVERY_POLL_SECONDS=0.5"
+)
 
 port_of() { echo $((GRPC_PORT_BASE + PORT_OFFSET[$1])); }
 
@@ -78,31 +96,46 @@ up() {
   down_services
   mkdir -p "$KOTOPOLKU_VAR/keys" "$KOTOPOLKU_VAR/data"
   "$PYTHON" -c "import sys; from pathlib import Path; from kotopolku.common.identity import ensure_dev_keys; ensure_dev_keys(Path(sys.argv[1]))" "$KOTOPOLKU_VAR/keys"
+  # The dev signing chain of the e-signature service: root CA → one certificate per municipality.
+  KOTOPOLKU_SIGNING_DIR="$KOTOPOLKU_VAR/keys/esign" "$REPO_ROOT/.venv/bin/kotopolku-esign" dev-certificates >/dev/null
   bash scripts/keycloak.sh start
+  mkdir -p "$KOTOPOLKU_VAR/log" "$KOTOPOLKU_VAR/run"
+  "$PYTHON" scripts/dev_sinks.py --smtp-port "$DEV_SINKS_SMTP_PORT" --http-port "$DEV_SINKS_HTTP_PORT" \
+    >>"$KOTOPOLKU_VAR/log/dev-sinks.log" 2>&1 &
+  echo $! >"$KOTOPOLKU_VAR/run/dev-sinks.pid"
   local keys="$KOTOPOLKU_VAR/keys"
   local common=(
     "KOTOPOLKU_GATEWAY_PUBLIC_KEY_FILE=$keys/gateway.pub"
     "KOTOPOLKU_SERVICE_PUBLIC_KEY_FILE=$keys/service.pub"
     "KOTOPOLKU_LOG_LEVEL=${KOTOPOLKU_LOG_LEVEL:-INFO}"
+    "KOTOPOLKU_SIGNING_DIR=$keys/esign"
+    "KOTOPOLKU_SIGNING_URL_TEMPLATE=http://127.0.0.1:$GATEWAY_PORT/v1/me/signing-requests/{id}"
+    # The messaging service's port, also before it runs here: e-signature queues invitations.
+    "KOTOPOLKU_MESSAGING_ADDRESS=127.0.0.1:$((GRPC_PORT_BASE + 8))"
   )
   local name upper
-  for name in "${BACKENDS[@]}"; do
+  # Every known service's address follows the port base, also of one not started here, so that
+  # no call ever reaches a default port of another stack on this machine.
+  for name in "${!PORT_OFFSET[@]}"; do
     upper=$(echo "$name" | tr '[:lower:]' '[:upper:]')
     common+=("KOTOPOLKU_${upper}_ADDRESS=127.0.0.1:$(port_of "$name")")
   done
   # Audit first: the others deliver their audit events to it. Metrics: gRPC port + 1000.
   for name in audit "${BACKENDS[@]/audit}"; do
     [ -n "$name" ] || continue
-    start_service "$name" "${common[@]}" \
+    local extra=()
+    [ "$name" = messaging ] && extra=("${MESSAGING_CHANNELS[@]}")
+    start_service "$name" "${common[@]}" "${extra[@]}" \
       "KOTOPOLKU_SERVICE_KEY_FILE=$keys/service.pem" "KOTOPOLKU_MIGRATE_ON_START=true" \
       "KOTOPOLKU_GRPC_PORT=$(port_of "$name")" "KOTOPOLKU_METRICS_PORT=$(($(port_of "$name") + 1000))" \
-      "KOTOPOLKU_DATABASE_URL=$(database_url "$name")"
+      "KOTOPOLKU_DATABASE_URL=$(database_url "$name")" \
+      "KOTOPOLKU_OBJECT_STORE_URL=$KOTOPOLKU_VAR/objects/$name"
   done
   start_service gateway "${common[@]}" "KOTOPOLKU_HTTP_PORT=$GATEWAY_PORT" \
     "KOTOPOLKU_GATEWAY_KEY_FILE=$keys/gateway.pem" \
     "KOTOPOLKU_OIDC_ISSUER=http://127.0.0.1:$KC_PORT/realms/kotopolku"
   wait_ready
-  log "gateway ready on http://127.0.0.1:$GATEWAY_PORT"
+  log "gateway ready on http://127.0.0.1:$GATEWAY_PORT; dev mail and SMS: $DEV_SINKS_URL"
 }
 
 down_services() {

@@ -23,12 +23,15 @@ CHART = REPO / "deploy" / "helm" / "kotopolku"
 RELEASE = "kotopolku"
 NAMESPACE = "kotopolku"
 
-# Named value sets rendered by the policy tests: chart defaults and the two example overlays.
+# Named value sets rendered by the policy tests: chart defaults and the example overlays.
 VALUE_SETS: dict[str, tuple[Path, ...]] = {
     "default": (),
     "dev": (CHART / "values-dev.yaml",),
+    "staging": (CHART / "values-staging.yaml",),
     "prod": (CHART / "values-prod.yaml",),
 }
+# Components the chart adds beside the services (third-party images).
+PLATFORM = frozenset({"keycloak", "postgresql", "otel-collector"})
 
 Doc = dict[str, Any]
 
@@ -115,6 +118,16 @@ def expected_services(values_files: tuple[Path, ...] = ()) -> dict[str, dict[str
     return out
 
 
+def call_graph(services: dict[str, dict[str, Any]]) -> set[tuple[str, str]]:
+    """(caller, callee) pairs of the services, from the values alone."""
+    return {
+        (caller, callee)
+        for callee, svc in services.items()
+        if svc["exposure"] != "public"
+        for caller in allowed_callers(services, callee)
+    }
+
+
 def allowed_callers(services: dict[str, dict[str, Any]], name: str) -> set[str]:
     """Components that may open connections to `name` (public services are not listed here)."""
     svc = services[name]
@@ -145,6 +158,17 @@ def by_component(docs: tuple[Doc, ...], kind: str) -> dict[str, Doc]:
         for d in of_kind(docs, kind)
         if "app.kubernetes.io/component" in d["metadata"].get("labels", {})
     }
+
+
+def service_objects(docs: tuple[Doc, ...], kind: str) -> dict[str, Doc]:
+    """Like by_component, without the platform components (Keycloak, PostgreSQL, collector)."""
+    return {n: d for n, d in by_component(docs, kind).items() if n not in PLATFORM}
+
+
+def env_configmap(docs: tuple[Doc, ...]) -> Doc:
+    """The shared environment ConfigMap (<fullname>-env)."""
+    (cm,) = [d for d in of_kind(docs, "ConfigMap") if d["metadata"]["name"].endswith("-env")]
+    return cm
 
 
 def pod_templates(docs: tuple[Doc, ...]) -> list[tuple[Doc, Doc]]:

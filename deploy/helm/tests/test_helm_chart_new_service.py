@@ -8,7 +8,7 @@ import helmchart
 import k8s_schema
 import pytest
 import yaml
-from helmchart import by_component, env_of, of_kind
+from helmchart import by_component, env_of
 
 NEW_SERVICE = {
     "services": {
@@ -52,7 +52,7 @@ def test_new_service_gets_all_its_objects(base: str, extra_values: tuple[Path, .
     assert env["KOTOPOLKU_NOTES_RETENTION_DAYS"]["value"] == "30"
     assert "secretKeyRef" in env["KOTOPOLKU_DATABASE_URL"]["valueFrom"]
 
-    (cm,) = of_kind(docs, "ConfigMap")
+    cm = helmchart.env_configmap(docs)
     service_name = by_component(docs, "Service")["notes"]["metadata"]["name"]
     assert cm["data"]["KOTOPOLKU_NOTES_ADDRESS"] == f"{service_name}:50053"
 
@@ -92,5 +92,5 @@ def test_new_service_via_set_flags() -> None:
     assert "reports" in by_component(docs, "Deployment")
     assert "reports" in by_component(docs, "NetworkPolicy")
     assert "reports-migrate" not in by_component(docs, "Job")  # no database by default
-    (cm,) = of_kind(docs, "ConfigMap")
+    cm = helmchart.env_configmap(docs)
     assert cm["data"]["KOTOPOLKU_REPORTS_ADDRESS"].endswith(":50054")

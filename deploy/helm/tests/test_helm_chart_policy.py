@@ -11,7 +11,15 @@ import re
 import helmchart
 import k8s_schema
 import pytest
-from helmchart import by_component, env_of, of_kind, pod_templates, selector_matches
+from helmchart import (
+    PLATFORM,
+    by_component,
+    env_of,
+    of_kind,
+    pod_templates,
+    selector_matches,
+    service_objects,
+)
 
 CREDENTIAL_URL = re.compile(r"://[^/@\s]+:[^/@\s]*@")
 SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|DATABASE_URL", re.IGNORECASE)
@@ -35,11 +43,11 @@ def test_renders_only_builtin_kinds_valid_for_kubernetes(docs):
 
 def test_every_service_has_its_objects(docs, services):
     for kind in ("Deployment", "Service", "ServiceAccount", "NetworkPolicy"):
-        assert set(by_component(docs, kind)) == set(services), kind
+        assert set(service_objects(docs, kind)) == set(services), kind
 
 
 def test_deployments_have_readiness_and_liveness_probes(docs, services):
-    for name, dep in by_component(docs, "Deployment").items():
+    for name, dep in service_objects(docs, "Deployment").items():
         svc = services[name]
         (container,) = dep["spec"]["template"]["spec"]["containers"]
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
@@ -53,6 +61,12 @@ def test_deployments_have_readiness_and_liveness_probes(docs, services):
             liveness = container["livenessProbe"]["grpc"].get("service", "")
             assert readiness == svc["grpc"]["readinessService"], name
             assert liveness == svc["grpc"]["livenessService"], name
+            # "readiness" and the service names turn NOT_SERVING while the database is away
+            # (kotopolku.common.server); only the overall status ("") never touches it, so a
+            # database outage never restarts pods.
+            assert readiness == "readiness", name
+            assert liveness == "", f"{name}: liveness must not depend on the database"
+            assert container["startupProbe"]["grpc"].get("service", "") == "", name
         else:
             assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
             assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
@@ -75,8 +89,11 @@ def test_pods_run_non_root_read_only_without_capabilities(docs):
         spec = pod["spec"]
         psc = spec["securityContext"]
         assert psc["runAsNonRoot"] is True, where
-        assert psc["runAsUser"] == 10001, where
-        assert psc.get("fsGroup") == 10001, where
+        # The services' image user; platform images bring their own non-root user.
+        if helmchart.component(owner).removesuffix("-migrate") not in PLATFORM:
+            assert psc["runAsUser"] == 10001, where
+        assert psc["runAsUser"] > 0, where
+        assert psc.get("fsGroup", 0) > 0, where
         assert psc["seccompProfile"]["type"] == "RuntimeDefault", where
         assert spec["automountServiceAccountToken"] is False, where
         assert spec["enableServiceLinks"] is False, where
@@ -96,7 +113,7 @@ def test_pods_run_non_root_read_only_without_capabilities(docs):
 
 
 def test_termination_grace_exceeds_drain_plus_prestop(docs):
-    for dep in of_kind(docs, "Deployment"):
+    for dep in service_objects(docs, "Deployment").values():
         spec = dep["spec"]["template"]["spec"]
         (container,) = spec["containers"]
         env = env_of(container)
@@ -144,6 +161,8 @@ def test_no_secret_objects_and_no_credentials_in_plain_values(docs, services):
     # The database URL of every database service comes from its Secret, in Deployment and Job.
     for owner, pod in pod_templates(docs):
         name = owner["metadata"]["labels"]["app.kubernetes.io/component"].removesuffix("-migrate")
+        if name in PLATFORM:
+            continue
         env = env_of(pod["spec"]["containers"][0])
         if services[name]["database"]["enabled"]:
             ref = env["KOTOPOLKU_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
@@ -155,9 +174,9 @@ def test_no_secret_objects_and_no_credentials_in_plain_values(docs, services):
 
 def test_internal_keys_are_mounted_per_role(docs, services, value_set):
     values = helmchart.effective_values(value_set)
-    for name, dep in by_component(docs, "Deployment").items():
+    for name, dep in service_objects(docs, "Deployment").items():
         spec = dep["spec"]["template"]["spec"]
-        (keys,) = [v for v in spec["volumes"] if "secret" in v]
+        (keys,) = [v for v in spec["volumes"] if v["name"] == "internal-keys"]
         paths = {i["key"] for i in keys["secret"]["items"]}
         own = "gateway" if services[name]["signingKey"] == "gateway" else "service"
         other = "service" if own == "gateway" else "gateway"
@@ -166,6 +185,18 @@ def test_internal_keys_are_mounted_per_role(docs, services, value_set):
         env = env_of(spec["containers"][0])
         key_var = "KOTOPOLKU_GATEWAY_KEY_FILE" if own == "gateway" else "KOTOPOLKU_SERVICE_KEY_FILE"
         assert env[key_var]["value"] == f"{values['internalKeys']['mountPath']}/{own}.pem"
+
+
+def test_secret_mounts_are_read_only_directories(docs, services):
+    for name, dep in by_component(docs, "Deployment").items():
+        spec = dep["spec"]["template"]["spec"]
+        mounts = {m["name"]: m for m in spec["containers"][0]["volumeMounts"]}
+        # Platform components (in-chart Keycloak, PostgreSQL) are not services.
+        for wanted in services.get(name, {}).get("secretMounts", []):
+            (volume,) = [v for v in spec["volumes"] if v["name"] == wanted["name"]]
+            assert volume["secret"]["secretName"] == wanted["secretName"], name
+            assert mounts[wanted["name"]]["mountPath"] == wanted["mountPath"], name
+            assert mounts[wanted["name"]]["readOnly"] is True, name
 
 
 def test_images_are_pinned(docs):
@@ -250,7 +281,7 @@ def test_public_services_accept_traffic_on_their_port_only(docs, services):
 
 
 def test_prometheus_can_scrape_every_service(docs, services):
-    for name, dep in by_component(docs, "Deployment").items():
+    for name, dep in service_objects(docs, "Deployment").items():
         annotations = dep["spec"]["template"]["metadata"]["annotations"]
         assert annotations["prometheus.io/scrape"] == "true"
         assert int(annotations["prometheus.io/port"]) == services[name]["metricsPort"]
@@ -287,7 +318,7 @@ def test_migration_hook_job_per_database_service(docs, services):
 
 
 def test_shared_config_addresses_and_migrate_off(docs, services):
-    (cm,) = of_kind(docs, "ConfigMap")
+    cm = helmchart.env_configmap(docs)
     data = cm["data"]
     assert data["KOTOPOLKU_MIGRATE_ON_START"] == "false"
     service_objs = by_component(docs, "Service")
@@ -298,7 +329,7 @@ def test_shared_config_addresses_and_migrate_off(docs, services):
         assert data[key] == f"{service_objs[name]['metadata']['name']}:{svc['port']}"
         ports = {p["name"]: p["port"] for p in service_objs[name]["spec"]["ports"]}
         assert ports["grpc"] == svc["port"]
-    for dep in of_kind(docs, "Deployment"):
+    for dep in service_objects(docs, "Deployment").values():
         (container,) = dep["spec"]["template"]["spec"]["containers"]
         assert container["envFrom"] == [{"configMapRef": {"name": cm["metadata"]["name"]}}]
         annotations = dep["spec"]["template"]["metadata"]["annotations"]
@@ -306,7 +337,7 @@ def test_shared_config_addresses_and_migrate_off(docs, services):
 
 
 def test_ports_env_match_values(docs, services):
-    for name, dep in by_component(docs, "Deployment").items():
+    for name, dep in service_objects(docs, "Deployment").items():
         svc = services[name]
         env = env_of(dep["spec"]["template"]["spec"]["containers"][0])
         port_var = "KOTOPOLKU_HTTP_PORT" if svc["kind"] == "http" else "KOTOPOLKU_GRPC_PORT"

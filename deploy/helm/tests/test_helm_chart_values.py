@@ -38,7 +38,42 @@ REJECTED = {
     ),
     "bad service name": ({"services": {"Bad_Name": {"port": 50060}}}, "Bad_Name"),
     "unknown ingress key": ({"ingress": {"enable": True}}, "enable"),
+    "typo in the keycloak block": ({"keycloak": {"enable": True}}, "enable"),
+    "keycloak url with credentials": ({"keycloak": {"url": "https://a:b@kc"}}, "keycloak/url"),
+    "unknown keycloak database vendor": (
+        {"keycloak": {"database": {"vendor": "mysql"}}},
+        "vendor",
+    ),
+    "a service named like a platform component": (
+        {"services": {"keycloak": {"port": 50070}}},
+        "keycloak",
+    ),
+    "egress rule without ports": (
+        {"networkPolicy": {"egress": {"database": {"to": [], "ports": []}}}},
+        "ports",
+    ),
+    "external secret key without {service}": (
+        {"externalSecrets": {"database": {"remoteKey": "kotopolku/db", "property": "url"}}},
+        "remoteKey",
+    ),
+    "unpinned keycloak image": ({"keycloak": {"image": {"tag": "latest"}}}, "tag"),
+    "missing monitoring thresholds": (
+        {"monitoring": {"prometheusRule": {"thresholds": None}}},
+        "thresholds",
+    ),
     # guards in the templates (cross-field rules)
+    "drain time overridden in env": (
+        {"services": {"audit": {"env": {"KOTOPOLKU_SHUTDOWN_GRACE_SECONDS": "60"}}}},
+        "lifecycle.drainSeconds",
+    ),
+    "in-chart postgresql in production": (
+        {"environment": "production", "postgresql": {"enabled": True}},
+        "dev profile only",
+    ),
+    "keycloak on postgres without a database secret": (
+        {"keycloak": {"enabled": True, "database": {"vendor": "postgres", "host": "db:5432"}}},
+        "keycloak.database.existingSecret",
+    ),
     "grace period not above drain + preStop": (
         {
             "default": {
@@ -101,8 +136,8 @@ def test_typo_rejection_comes_from_the_schema(tmp_path: Path) -> None:
 def test_good_image_overrides_are_accepted(sets: tuple[str, ...]) -> None:
     docs = helmchart.render((), sets)
     images = {
-        helmchart.component(d): d["spec"]["template"]["spec"]["containers"][0]["image"]
-        for d in helmchart.of_kind(docs, "Deployment")
+        name: d["spec"]["template"]["spec"]["containers"][0]["image"]
+        for name, d in helmchart.service_objects(docs, "Deployment").items()
     }
     if "image.tag=1234567" in sets:
         assert all(i.endswith(":1234567") for i in images.values())
@@ -118,8 +153,8 @@ def test_service_tag_does_not_inherit_global_digest() -> None:
         (), ("image.digest=sha256:" + "b" * 64, "services.audit.image.tag=other")
     )
     images = {
-        helmchart.component(d): d["spec"]["template"]["spec"]["containers"][0]["image"]
-        for d in helmchart.of_kind(docs, "Deployment")
+        name: d["spec"]["template"]["spec"]["containers"][0]["image"]
+        for name, d in helmchart.service_objects(docs, "Deployment").items()
     }
     assert images["audit"].endswith(":other")
     assert images["clients"].endswith("@sha256:" + "b" * 64)
@@ -142,5 +177,5 @@ def test_disabled_service_renders_nothing(tmp_path: Path) -> None:
         d["metadata"].get("labels", {}).get("app.kubernetes.io/component", "") for d in docs
     ]
     assert not [c for c in components if c.startswith("audit")]
-    (cm,) = helmchart.of_kind(docs, "ConfigMap")
+    cm = helmchart.env_configmap(docs)
     assert "KOTOPOLKU_AUDIT_ADDRESS" not in cm["data"]

@@ -27,7 +27,10 @@ def test_one_artifact_per_service_from_the_same_dockerfile():
     for name in services:
         artifact = artifacts[f"kotopolku-{name}"]
         assert artifact["docker"]["dockerfile"] == "Dockerfile"
-        assert artifact["docker"]["buildArgs"] == {"SERVICE": name}
+        build_args = artifact["docker"]["buildArgs"]
+        assert build_args["SERVICE"] == name
+        # Besides the service, only the Debian packages it runs (Dockerfile ARG APT_PACKAGES).
+        assert set(build_args) <= {"SERVICE", "APT_PACKAGES"}
         assert artifact.get("context", ".") == "."
 
 
@@ -45,7 +48,12 @@ def test_helm_release_overrides_every_image():
 def test_profiles_use_the_overlays():
     profiles = {p["name"]: p for p in _config()["profiles"]}
     assert {"dev", "ci", "prod"} <= set(profiles)
-    for name, overlay in (("dev", "values-dev.yaml"), ("prod", "values-prod.yaml")):
+    overlays = (
+        ("dev", "values-dev.yaml"),
+        ("ci", "values-staging.yaml"),
+        ("prod", "values-prod.yaml"),
+    )
+    for name, overlay in overlays:
         (patch,) = [p for p in profiles[name]["patches"] if p["path"].endswith("/valuesFiles")]
         assert patch["value"] == [f"deploy/helm/kotopolku/{overlay}"]
         assert (helmchart.CHART / overlay).is_file()
@@ -65,7 +73,27 @@ def test_what_skaffold_passes_is_accepted_by_the_chart():
             }[re.search(r"IMAGE_(REPO|TAG|DIGEST)_", template).group(1)]
             sets.append(f"{key}={value}")
         docs = helmchart.render(helmchart.VALUE_SETS["dev"], tuple(sets))
-        for dep in helmchart.of_kind(docs, "Deployment"):
-            name = helmchart.component(dep)
+        for name, dep in helmchart.service_objects(docs, "Deployment").items():
             expected = f"localhost:5000/kotopolku-{name}:4f2a9c1" + (f"@{digest}" if digest else "")
             assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == expected
+
+
+def test_dev_creates_its_secrets_before_deploying():
+    (dev,) = [p for p in _config()["profiles"] if p["name"] == "dev"]
+    (hooks,) = [p for p in dev["patches"] if p["path"] == "/deploy/helm/hooks"]
+    (before,) = hooks["value"]["before"]
+    assert before["host"]["command"] == ["python3", "scripts/k8s-dev-secrets.py", "apply"]
+
+
+def test_the_profiles_match_their_purpose():
+    """dev: in-chart Keycloak and PostgreSQL; prod: external ones and an HPA everywhere."""
+    dev = helmchart.effective_values(helmchart.VALUE_SETS["dev"])
+    assert dev["keycloak"]["enabled"]
+    assert dev["postgresql"]["enabled"]
+    prod = helmchart.effective_values(helmchart.VALUE_SETS["prod"])
+    assert not prod["keycloak"]["enabled"]
+    assert not prod["postgresql"]["enabled"]
+    assert all(
+        s["autoscaling"]["enabled"]
+        for s in helmchart.expected_services(helmchart.VALUE_SETS["prod"]).values()
+    )

@@ -111,3 +111,17 @@ def test_service_assertion_is_reused_until_half_its_lifetime(keys: TestKeys) -> 
     renewed_every_call = ServiceAssertion(signer, "clients", lifetime=0)
     first = renewed_every_call()
     assert renewed_every_call() != first
+
+
+def test_strength_and_time_of_authentication_travel_in_the_assertion(keys: TestKeys) -> None:
+    client = Caller(
+        "c-1",
+        frozenset({"client"}),
+        "self-service",
+        acr="http://ftn.ficora.fi/2017/loa3",
+        auth_time=1_772_445_600,
+    )
+    verified = keys.verifier().verify(keys.assertion(client))
+    assert verified.acr == "http://ftn.ficora.fi/2017/loa3"
+    assert verified.auth_time == 1_772_445_600
+    assert keys.verifier().verify(keys.assertion(OFFICER)).acr is None

@@ -34,6 +34,8 @@ from fastapi import FastAPI
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from sqlalchemy.engine import make_url
 
+from kotopolku.appointments.service import DEFINITION as APPOINTMENTS_DEFINITION
+from kotopolku.appointments.service import AppointmentsSettings
 from kotopolku.assessment.service import DEFINITION as ASSESSMENT_DEFINITION
 from kotopolku.assessment.service import AssessmentSettings
 from kotopolku.audit.service import DEFINITION as AUDIT_DEFINITION
@@ -44,8 +46,18 @@ from kotopolku.common.identity import Role
 from kotopolku.common.server import ServiceDefinition, ServiceHost
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.common.testing import TestKeys
+from kotopolku.contracts.service import DEFINITION as CONTRACTS_DEFINITION
+from kotopolku.contracts.service import ContractsSettings
+from kotopolku.esign.service import DEFINITION as ESIGN_DEFINITION
+from kotopolku.esign.service import EsignSettings
 from kotopolku.gateway.app import create_app
 from kotopolku.gateway.settings import GatewaySettings
+from kotopolku.guidance.service import DEFINITION as GUIDANCE_DEFINITION
+from kotopolku.guidance.service import GuidanceSettings
+from kotopolku.interpretation.service import DEFINITION as INTERPRETATION_DEFINITION
+from kotopolku.interpretation.service import InterpretationSettings
+from kotopolku.messaging.service import DEFINITION as MESSAGING_DEFINITION
+from kotopolku.messaging.service import MessagingSettings
 from kotopolku.plans.service import DEFINITION as PLANS_DEFINITION
 from kotopolku.plans.service import PlansSettings
 from kotopolku.programme.service import DEFINITION as PROGRAMME_DEFINITION
@@ -386,6 +398,12 @@ EXTRA_BACKENDS = (
     Backend("assessment", ASSESSMENT_DEFINITION, AssessmentSettings),
     Backend("plans", PLANS_DEFINITION, PlansSettings),
     Backend("programme", PROGRAMME_DEFINITION, ProgrammeSettings),
+    Backend("messaging", MESSAGING_DEFINITION, MessagingSettings),
+    Backend("appointments", APPOINTMENTS_DEFINITION, AppointmentsSettings),
+    Backend("interpretation", INTERPRETATION_DEFINITION, InterpretationSettings),
+    Backend("esign", ESIGN_DEFINITION, EsignSettings),
+    Backend("contracts", CONTRACTS_DEFINITION, ContractsSettings),
+    Backend("guidance", GUIDANCE_DEFINITION, GuidanceSettings),
 )
 
 

@@ -97,7 +97,14 @@ Also validates cross-field rules that values.schema.json cannot express.
 {{- $names = append $names $name -}}
 {{- end -}}
 {{- end -}}
+{{- $platform := include "kotopolku.platformComponents" . | fromYamlArray -}}
 {{- range $name, $svc := $out -}}
+{{- if has $name $platform -}}
+{{- fail (printf "services.%s: the name is taken by a platform component of the chart (%s)" $name (join ", " $platform)) -}}
+{{- end -}}
+{{- if hasKey (default dict $svc.env) "KOTOPOLKU_SHUTDOWN_GRACE_SECONDS" -}}
+{{- fail (printf "services.%s.env: set lifecycle.drainSeconds instead of KOTOPOLKU_SHUTDOWN_GRACE_SECONDS (the grace period is checked against it)" $name) -}}
+{{- end -}}
 {{- $lc := $svc.lifecycle -}}
 {{- if le (int $lc.terminationGracePeriodSeconds) (add (int $lc.drainSeconds) (int $lc.preStopSleepSeconds) | int) -}}
 {{- fail (printf "services.%s.lifecycle.terminationGracePeriodSeconds (%d) must be larger than drainSeconds + preStopSleepSeconds (%d)" $name (int $lc.terminationGracePeriodSeconds) (add (int $lc.drainSeconds) (int $lc.preStopSleepSeconds) | int)) -}}
@@ -111,7 +118,127 @@ Also validates cross-field rules that values.schema.json cannot express.
 {{- fail (printf "services.%s.autoscaling.maxReplicas must be >= minReplicas" $name) -}}
 {{- end -}}
 {{- end -}}
+{{- if and .Values.postgresql.enabled (eq .Values.environment "production") -}}
+{{- fail "postgresql.enabled: the in-chart PostgreSQL is for the dev profile only; production uses existing databases (services.<name>.database.existingSecret)" -}}
+{{- end -}}
+{{- if and .Values.keycloak.enabled (eq .Values.keycloak.database.vendor "postgres") (not .Values.keycloak.database.host) (not .Values.postgresql.enabled) -}}
+{{- fail "keycloak.database.host: required for vendor postgres unless postgresql.enabled" -}}
+{{- end -}}
+{{- if and .Values.keycloak.enabled (eq .Values.keycloak.database.vendor "postgres") (not .Values.keycloak.database.existingSecret) -}}
+{{- fail "keycloak.database.existingSecret: required for vendor postgres (keys username, password)" -}}
+{{- end -}}
 {{- toYaml $out -}}
+{{- end -}}
+
+{{/* Components the chart adds beside the services; no service may take these names. */}}
+{{- define "kotopolku.platformComponents" -}}
+- keycloak
+- postgresql
+- otel-collector
+{{- end -}}
+
+{{/*
+Who calls whom, as YAML {callee: [callers]}: the gateway (public services) and `allowFrom` call an
+internal service; with allowFromAllServices every service does. Ingress and egress policies are
+both rendered from this one map.
+*/}}
+{{- define "kotopolku.callGraph" -}}
+{{- $services := include "kotopolku.services" . | fromYaml -}}
+{{- $all := keys $services | sortAlpha -}}
+{{- $public := list -}}
+{{- range $name, $svc := $services -}}
+{{- if eq $svc.exposure "public" }}{{ $public = append $public $name }}{{ end -}}
+{{- end -}}
+{{- $graph := dict -}}
+{{- range $name, $svc := $services -}}
+{{- if ne $svc.exposure "public" -}}
+{{- $callers := list -}}
+{{- if $svc.allowFromAllServices -}}
+{{- $callers = $all -}}
+{{- else -}}
+{{- $callers = concat $public (default list $svc.allowFrom) | uniq | sortAlpha -}}
+{{- end -}}
+{{- $_ := set $graph $name (without $callers $name) -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $graph -}}
+{{- end -}}
+
+{{/* Issuer of the access tokens: <keycloak.url>/realms/<realm>. */}}
+{{- define "kotopolku.oidcIssuer" -}}
+{{- printf "%s/realms/%s" (trimSuffix "/" .Values.keycloak.url) .Values.keycloak.realm -}}
+{{- end -}}
+
+{{/* Base URL the gateway reaches Keycloak at from inside the cluster. */}}
+{{- define "kotopolku.keycloakInternalUrl" -}}
+{{- if .Values.keycloak.internalUrl -}}
+{{- trimSuffix "/" .Values.keycloak.internalUrl -}}
+{{- else if .Values.keycloak.enabled -}}
+{{- printf "http://%s:8080" (include "kotopolku.componentName" (dict "root" . "name" "keycloak")) -}}
+{{- else -}}
+{{- trimSuffix "/" .Values.keycloak.url -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The OTLP endpoint every service exports to: otel.endpoint, else the in-chart collector. */}}
+{{- define "kotopolku.otelEndpoint" -}}
+{{- if .Values.otel.endpoint -}}
+{{- .Values.otel.endpoint -}}
+{{- else if .Values.otelCollector.enabled -}}
+{{- printf "http://%s:4317" (include "kotopolku.componentName" (dict "root" . "name" "otel-collector")) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Labels of a platform component's objects. ctx: dict root name */}}
+{{- define "kotopolku.platformLabels" -}}
+{{ include "kotopolku.labels" . }}
+{{- end -}}
+
+{{/*
+Egress rules to an outside destination: `to` peers (empty = any address) on `ports`.
+ctx: dict to ports
+*/}}
+{{- define "kotopolku.externalEgress" -}}
+- ports:
+    {{- range .ports }}
+    - port: {{ int . }}
+      protocol: TCP
+    {{- end }}
+  {{- with .to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end -}}
+
+{{/* Egress rule to pods of a component of this release. ctx: dict root component ports */}}
+{{- define "kotopolku.componentEgress" -}}
+- to:
+    - podSelector:
+        matchLabels:
+          {{- include "kotopolku.selectorLabels" (dict "root" .root "name" .component) | nindent 10 }}
+  ports:
+    {{- range .ports }}
+    - port: {{ int . }}
+      protocol: TCP
+    {{- end }}
+{{- end -}}
+
+{{/* Egress to the database: the in-chart PostgreSQL or networkPolicy.egress.database. */}}
+{{- define "kotopolku.databaseEgress" -}}
+{{- if .Values.postgresql.enabled -}}
+{{ include "kotopolku.componentEgress" (dict "root" . "component" "postgresql" "ports" (list 5432)) }}
+{{- else -}}
+{{ include "kotopolku.externalEgress" .Values.networkPolicy.egress.database }}
+{{- end -}}
+{{- end -}}
+
+{{/* Egress to the telemetry collector, when traces are exported at all. */}}
+{{- define "kotopolku.telemetryEgress" -}}
+{{- if .Values.otel.endpoint -}}
+{{ include "kotopolku.externalEgress" .Values.networkPolicy.egress.telemetry }}
+{{- else if .Values.otelCollector.enabled -}}
+{{ include "kotopolku.componentEgress" (dict "root" . "component" "otel-collector" "ports" (list 4317 4318)) }}
+{{- end -}}
 {{- end -}}
 
 {{/* Full image reference of one service. ctx: dict root name svc */}}
@@ -181,11 +308,13 @@ chart derives (addresses of every gRPC service, key file paths, OTLP endpoint). 
 {{- $_ := set $env "KOTOPOLKU_SERVICE_PUBLIC_KEY_FILE" (printf "%s/service.pub" $keys) -}}
 {{- /* Migrations never run on start inside the cluster: the pre-install/pre-upgrade Job does it. */ -}}
 {{- $_ := set $env "KOTOPOLKU_MIGRATE_ON_START" "false" -}}
-{{- with .Values.otel.endpoint -}}
+{{- with include "kotopolku.otelEndpoint" . -}}
 {{- $_ := set $env "OTEL_EXPORTER_OTLP_ENDPOINT" . -}}
 {{- end -}}
-{{- with .Values.otel.protocol -}}
-{{- $_ := set $env "OTEL_EXPORTER_OTLP_PROTOCOL" . -}}
+{{- if .Values.otel.protocol -}}
+{{- $_ := set $env "OTEL_EXPORTER_OTLP_PROTOCOL" .Values.otel.protocol -}}
+{{- else if and (not .Values.otel.endpoint) .Values.otelCollector.enabled -}}
+{{- $_ := set $env "OTEL_EXPORTER_OTLP_PROTOCOL" "grpc" -}}
 {{- end -}}
 {{- toYaml $env -}}
 {{- end -}}
@@ -212,6 +341,11 @@ ctx: dict root name svc
 {{- $_ := set $env "KOTOPOLKU_SERVICE_KEY_FILE" $keyFile -}}
 {{- end -}}
 {{- $_ := set $env "OTEL_SERVICE_NAME" (printf "kotopolku-%s" .name) -}}
+{{- $_ := set $env "KOTOPOLKU_BUILD_VERSION" (toString (default .root.Values.image.tag (default dict $svc.image).tag)) -}}
+{{- if $svc.usesKeycloak -}}
+{{- $_ := set $env "KOTOPOLKU_OIDC_ISSUER" (include "kotopolku.oidcIssuer" .root) -}}
+{{- $_ := set $env "KOTOPOLKU_OIDC_JWKS_URL" (printf "%s/realms/%s/protocol/openid-connect/certs" (include "kotopolku.keycloakInternalUrl" .root) .root.Values.keycloak.realm) -}}
+{{- end -}}
 {{- $attrs := list "service.namespace=kotopolku" (printf "service.version=%s" (toString (default .root.Values.image.tag (default dict $svc.image).tag))) (printf "deployment.environment.name=%s" .root.Values.environment) "k8s.namespace.name=$(K8S_NAMESPACE)" "k8s.pod.name=$(K8S_POD_NAME)" "k8s.node.name=$(K8S_NODE_NAME)" -}}
 {{- range $k, $v := .root.Values.otel.resourceAttributes -}}
 {{- $attrs = append $attrs (printf "%s=%s" $k (toString $v)) -}}
@@ -278,6 +412,12 @@ ConfigMap exists on first install).
         path: gateway.pub
       - key: service.pub
         path: service.pub
+{{- range .svc.secretMounts }}
+- name: {{ .name }}
+  secret:
+    secretName: {{ .secretName }}
+    defaultMode: 0440
+{{- end }}
 {{- end -}}
 
 {{- define "kotopolku.volumeMounts" -}}
@@ -286,4 +426,9 @@ ConfigMap exists on first install).
 - name: internal-keys
   mountPath: {{ .root.Values.internalKeys.mountPath }}
   readOnly: true
+{{- range .svc.secretMounts }}
+- name: {{ .name }}
+  mountPath: {{ .mountPath }}
+  readOnly: true
+{{- end }}
 {{- end -}}

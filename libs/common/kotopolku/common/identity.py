@@ -66,6 +66,10 @@ class Caller:
     henkilotunnus: str | None = field(default=None, repr=False)
     # The client record of a client user, once the gateway has resolved it (self-service calls).
     client_id: str | None = None
+    # How strongly the user authenticated (the token's ``acr``, e.g. an eIDAS level of assurance)
+    # and when (``auth_time``, seconds since the epoch): evidence of an approval or signature.
+    acr: str | None = None
+    auth_time: int | None = None
     # The assertion this context came from, forwarded on calls made while serving the request.
     assertion: str = field(default="", repr=False, compare=False)
 
@@ -138,6 +142,8 @@ class AssertionSigner:
             "org": caller.organisation,
             "hetu": caller.henkilotunnus,
             "cid": caller.client_id,
+            "acr": caller.acr,
+            "auth_time": caller.auth_time,
         }
         claims.update({k: v for k, v in optional.items() if v})
         return jwt.encode(claims, self._key, algorithm=_ALGORITHM)
@@ -241,9 +247,19 @@ class AssertionVerifier:
             organisation=claims.get("org"),
             henkilotunnus=claims.get("hetu"),
             client_id=claims.get("cid"),
+            acr=_optional_text(claims.get("acr")),
+            auth_time=_optional_int(claims.get("auth_time")),
             assertion=token,
         )
         return caller, float(claims["exp"])
+
+
+def _optional_text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _optional_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, pool
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine, pool
 
 from kotopolku.common.db import ensure_sqlite_directory, sync_url
 
@@ -40,14 +42,22 @@ def upgrade(database_url: str, service: str, versions: Path, revision: str = "he
 
 
 def current_revision(database_url: str, service: str) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
     engine = create_engine(sync_url(database_url), poolclass=pool.NullPool)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection, opts={"version_table": f"alembic_version_{service}"}
-            )
-            return context.get_current_revision()
+            return revision_on(connection, service)
     finally:
         engine.dispose()
+
+
+def revision_on(connection: Connection, service: str) -> str | None:
+    """The service's applied revision, read on an open (synchronous) connection."""
+    context = MigrationContext.configure(
+        connection, opts={"version_table": f"alembic_version_{service}"}
+    )
+    return context.get_current_revision()
+
+
+def head_revision(service: str, versions: Path) -> str | None:
+    """The newest revision among the service's revision files."""
+    return ScriptDirectory.from_config(alembic_config(service, versions)).get_current_head()

@@ -17,12 +17,20 @@ import sqlalchemy as sa
 from prometheus_client import Counter, Gauge, Histogram
 
 from kotopolku.audit.v1 import audit_pb2, audit_pb2_grpc
+from kotopolku.common import backlog
 from kotopolku.common.clock import Clock, as_utc, utcnow
 from kotopolku.common.db import Database
 
 log = logging.getLogger(__name__)
 
 BACKLOG = Gauge("kotopolku_audit_outbox_backlog", "Audit events waiting for delivery", ["service"])
+# Delivery lag while events wait: the histogram below only sees events once they are delivered,
+# so an audit outage shows here first.
+OLDEST_AGE = Gauge(
+    "kotopolku_audit_outbox_oldest_age_seconds",
+    "Age of the oldest audit event waiting for delivery (0 when none waits)",
+    ["service"],
+)
 DELIVERED = Counter("kotopolku_audit_outbox_delivered_total", "Audit events delivered", ["service"])
 FAILURES = Counter(
     "kotopolku_audit_outbox_failures_total", "Failed audit delivery attempts", ["service"]
@@ -123,6 +131,7 @@ class OutboxRelay:
             rows = (await connection.execute(query)).all()
             if not rows:
                 BACKLOG.labels(self._service).set(0)
+                OLDEST_AGE.labels(self._service).set(0)
                 return 0
             events = [audit_pb2.AuditEvent.FromString(row.payload) for row in rows]
             try:
@@ -148,7 +157,9 @@ class OutboxRelay:
 
     async def _refresh_backlog(self) -> None:
         try:
-            BACKLOG.labels(self._service).set(await self.backlog())
+            waiting = await backlog.measure(self._db, self._outbox, self._clock())
+            BACKLOG.labels(self._service).set(waiting.waiting)
+            OLDEST_AGE.labels(self._service).set(waiting.oldest_age_seconds)
             self._backlog_checked_at = time.monotonic()
         except Exception:
             log.warning("could not count the audit outbox")

@@ -3,8 +3,8 @@
 A service describes itself with a :class:`ServiceDefinition` (name, settings class, migrations,
 outbox, servicers); :class:`ServiceHost` runs it: migrations in dev, a ``grpc.aio`` server with
 health, reflection and the shared interceptors, the Prometheus endpoint, the audit outbox relay,
-and a graceful stop on SIGTERM (health turns NOT_SERVING, no new calls are accepted, in-flight
-calls get ``shutdown_grace_seconds`` to finish).
+the status API (:mod:`kotopolku.common.status`), and a graceful stop on SIGTERM (health turns
+NOT_SERVING, no new calls are accepted, in-flight calls get ``shutdown_grace_seconds`` to finish).
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ from kotopolku.common.interceptors.metrics import MetricsInterceptor
 from kotopolku.common.logging import configure_logging
 from kotopolku.common.outbox import OutboxRelay
 from kotopolku.common.settings import ServiceSettings
+from kotopolku.common.status import AUDIT_OUTBOX, STATUS_SERVICE, StatusServicer, StatusSources
 from kotopolku.common.telemetry import configure_tracing
+from kotopolku.ops.v1 import status_pb2_grpc
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,9 @@ class ServiceDefinition:
     migrations: Path | None = None
     # The service's audit outbox table; None for the audit service itself.
     outbox: sa.Table | None = None
+    # The service's own outboxes to other services (with a ``created_at`` column), reported by
+    # the status API beside the audit outbox.
+    other_outboxes: tuple[sa.Table, ...] = ()
 
 
 class ServiceHost:
@@ -127,6 +132,8 @@ class ServiceHost:
         self.relay: OutboxRelay | None = None
         self.database: Database | None = None
         self.port = 0
+        # What readiness last reported (database reachable).
+        self.serving = False
 
     async def start(self) -> int:
         settings, definition = self.settings, self.definition
@@ -182,10 +189,12 @@ class ServiceHost:
         for registration in registrations:
             registration.add_to_server(registration.servicer, server)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        status_pb2_grpc.add_StatusServiceServicer_to_server(self._status_servicer(), server)
         names = [r.full_name for r in registrations]
         reflection.enable_server_reflection(
             [
                 *names,
+                STATUS_SERVICE,
                 health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
                 reflection.SERVICE_NAME,
             ],
@@ -198,6 +207,7 @@ class ServiceHost:
         self._server = server
         for name in ("", READINESS, *names):
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self.serving = True
         if self.relay is not None:
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
         if self._run_background:
@@ -206,6 +216,23 @@ class ServiceHost:
         self._tasks.append(asyncio.create_task(self._watch_readiness(names)))
         log.info("service started", extra={"grpc_port": self.port})
         return self.port
+
+    def _status_servicer(self) -> StatusServicer:
+        assert self.database is not None
+        definition = self.definition
+        outboxes = [(AUDIT_OUTBOX, definition.outbox)] if definition.outbox is not None else []
+        outboxes += [(table.name, table) for table in definition.other_outboxes]
+        return StatusServicer(
+            StatusSources(
+                service=definition.name,
+                database=self.database,
+                clock=self.clock,
+                build=self.settings.build_version,
+                migrations=definition.migrations,
+                outboxes=outboxes,
+                ready=lambda: self.serving,
+            )
+        )
 
     def _relay(self, signer: AssertionSigner | None) -> OutboxRelay:
         assert self.database is not None
@@ -240,6 +267,7 @@ class ServiceHost:
                 healthy = False
             if healthy != serving:
                 serving = healthy
+                self.serving = healthy
                 status = (
                     health_pb2.HealthCheckResponse.SERVING
                     if healthy
@@ -255,6 +283,7 @@ class ServiceHost:
 
     async def stop(self, grace: float | None = None) -> None:
         grace = self.settings.shutdown_grace_seconds if grace is None else grace
+        self.serving = False
         await self._health.enter_graceful_shutdown()
         self._stop.set()
         if self._server is not None:

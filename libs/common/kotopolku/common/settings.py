@@ -41,6 +41,20 @@ class ServiceSettings(CommonSettings):
     # How often the outbox relay looks for undelivered audit events when not woken earlier.
     outbox_poll_seconds: float = Field(1.0, gt=0)
     outbox_batch_size: int = Field(200, ge=1, le=5000)
+    # The image build (tag) this process runs, reported by the status API; set by the chart.
+    build_version: str = ""
     # Database connection pool (PostgreSQL).
     db_pool_size: int = Field(10, ge=1)
     db_max_overflow: int = Field(10, ge=0)
+
+
+class ObjectStoreSettings(ServiceSettings):
+    """Settings of a service that keeps files in object storage (kotopolku.common.objectstore)."""
+
+    # A directory (embedded default), file:///path, or s3://bucket/prefix. Services set their
+    # own default directory.
+    object_store_url: str = ""
+    # S3-compatible storage other than AWS (MinIO, Ceph RGW, …): its endpoint, e.g.
+    # https://s3.internal:9000. Credentials come from the standard AWS_* variables.
+    object_store_s3_endpoint_url: str = ""
+    object_store_s3_region: str = ""

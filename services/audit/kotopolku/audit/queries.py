@@ -54,7 +54,7 @@ def _before_position(token: str) -> int | None:
 
 def trail_request(request: audit_pb2.QueryEventsRequest) -> TrailRequest:
     violations: list[FieldViolation] = []
-    for name in ("subject_client_id", "actor_subject"):
+    for name in ("subject_client_id", "actor_subject", "exclude_actor_subject"):
         problem = text_problem(getattr(request, name))
         if problem is not None:
             violations.append(FieldViolation(name, problem))
@@ -69,6 +69,7 @@ def trail_request(request: audit_pb2.QueryEventsRequest) -> TrailRequest:
     criteria = TrailCriteria(
         subject_client_id=request.subject_client_id,
         actor_subject=request.actor_subject,
+        exclude_actor_subject=request.exclude_actor_subject,
         from_time=from_time,
         to_time=to_time,
         before_position=_before_position(request.page_token),
@@ -88,6 +89,7 @@ def _resource(criteria: TrailCriteria) -> str:
     filters = {
         "subject_client_id": criteria.subject_client_id,
         "actor_subject": criteria.actor_subject,
+        "exclude_actor_subject": criteria.exclude_actor_subject,
         "from_time": format_time(criteria.from_time) if criteria.from_time else "",
         "to_time": format_time(criteria.to_time) if criteria.to_time else "",
     }

@@ -77,6 +77,7 @@ class TrailCriteria:
 
     subject_client_id: str = ""
     actor_subject: str = ""
+    exclude_actor_subject: str = ""
     # Set by authorisation, never by the request: an auditor sees their municipality only.
     municipality_code: str | None = None
     # On recorded_at: from_time inclusive, to_time exclusive.
@@ -192,6 +193,8 @@ class AuditRepository:
             conditions.append(t.c.subject_client_id == criteria.subject_client_id)
         if criteria.actor_subject:
             conditions.append(t.c.actor_subject == criteria.actor_subject)
+        if criteria.exclude_actor_subject:
+            conditions.append(t.c.actor_subject != criteria.exclude_actor_subject)
         if criteria.municipality_code is not None:
             conditions.append(t.c.municipality_code == criteria.municipality_code)
         if criteria.from_time is not None:

@@ -302,6 +302,13 @@ async def test_query_filters_by_actor_and_recorded_time(audit: Audit) -> None:
     )
     assert [e.position for e in page.events] == [3]
 
+    others = await audit.stub.QueryEvents(
+        audit_pb2.QueryEventsRequest(exclude_actor_subject="officer-1"), metadata=auditor
+    )
+    # Entries 5 and 6 are the auditor's own queries above: reading the log is logged too.
+    assert [(e.position, e.event.actor_subject) for e in others.events][-1] == (2, "officer-2")
+    assert "officer-1" not in {e.event.actor_subject for e in others.events}
+
 
 async def test_a_client_sees_only_their_own_trail(audit: Audit) -> None:
     await audit.append(

@@ -10,10 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from kotopolku.common.errors import PermissionDenied
-from kotopolku.common.identity import Caller, Role
+from kotopolku.common.identity import SERVICE_ISSUER_PREFIX, Caller, Role
 
 STAFF_READERS = frozenset({Role.MUNICIPAL_OFFICER, Role.EMPLOYMENT_OFFICER, Role.MANAGER})
 STAFF_WRITERS = frozenset({Role.MUNICIPAL_OFFICER, Role.EMPLOYMENT_OFFICER})
+# Services that may read, on their own behalf (role internal-service), what it takes to reach a
+# client and nothing more: the messaging service fetches contact details and languages when it
+# sends a message, so that callers never hand them over and stale copies are never kept.
+CONTACT_READERS = frozenset({f"{SERVICE_ISSUER_PREFIX}messaging"})
 
 
 def staff_municipality(caller: Caller, *, write: bool) -> str:
@@ -44,6 +48,11 @@ def may_read(caller: Caller, row: Any) -> bool:
     if caller.has_any(*STAFF_READERS) and caller.municipality == row.municipality_code:
         return True
     return is_own_record(caller, row)
+
+
+def is_contact_reader(caller: Caller) -> bool:
+    """A service that may read clients' contact details (only those) across municipalities."""
+    return caller.is_internal_service and caller.subject in CONTACT_READERS
 
 
 def require_client_user(caller: Caller) -> str:

@@ -74,6 +74,33 @@ def client_message(row: Any) -> clients_pb2.Client:
     )
 
 
+# What a contact reader (the messaging service) gets: the means to reach the client, the
+# languages to write in, and the municipality and status to check the message against.
+CONTACT_FIELDS = (
+    "id",
+    "municipality_code",
+    "henkilotunnus",
+    "languages",
+    "contact.email",
+    "contact.phone",
+    "status",
+)
+
+
+def contact_message(row: Any) -> clients_pb2.Client:
+    contact = row.contact or {}
+    return clients_pb2.Client(
+        id=row.id,
+        municipality_code=row.municipality_code,
+        henkilotunnus=row.henkilotunnus or "",
+        languages=list(row.languages or []),
+        contact=clients_pb2.ContactDetails(
+            email=contact.get("email", ""), phone=contact.get("phone", "")
+        ),
+        status=STATUS_TO_PROTO[ClientStatus(row.status)],
+    )
+
+
 def family_link_message(row: Any) -> clients_pb2.FamilyLink:
     return clients_pb2.FamilyLink(
         client_id=row.client_id,

@@ -150,10 +150,25 @@ class ClientsServicer(clients_pb2_grpc.ClientsServiceServicer):
         self, request: clients_pb2.GetClientRequest, context: Context
     ) -> clients_pb2.Client:
         caller = current_caller()
+        if access.is_contact_reader(caller):
+            return await self._contact_details(caller, request.client_id)
         async with self._db.transaction() as connection:
             row = await self._visible_client(connection, caller, request.client_id, "client.read")
             await self._audit.record(connection, caller, [_client_entry(row, "client.read")])
             return convert.client_message(row)
+
+    async def _contact_details(self, caller: Caller, client_id: str) -> clients_pb2.Client:
+        """Only the contact fields, for the messaging service sending a message."""
+        async with self._db.transaction() as connection:
+            row = await repository.get_client(connection, resource_id(client_id, "client_id"))
+            if row is None:
+                raise NotFound("No such client")
+            await self._audit.record(
+                connection,
+                caller,
+                [_client_entry(row, "client.read-contact", convert.CONTACT_FIELDS)],
+            )
+            return convert.contact_message(row)
 
     async def GetOwnClient(
         self, request: clients_pb2.GetOwnClientRequest, context: Context

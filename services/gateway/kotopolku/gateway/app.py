@@ -9,14 +9,21 @@ from typing import Any
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from kotopolku.gateway import selfservice
 from kotopolku.gateway.guard import UnexpectedErrorGuard
 from kotopolku.gateway.metrics import MetricsMiddleware
 from kotopolku.gateway.problems import install_handlers
 from kotopolku.gateway.routers import (
+    appointments,
     assessment,
     audit,
     clients,
+    contracts,
+    esign,
+    guidance,
     health,
+    interpretation,
+    messaging,
     plans,
     programme,
     referrals,
@@ -84,13 +91,23 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         assessment.router,
         plans.router,
         programme.router,
+        messaging.router,
+        appointments.router,
+        interpretation.router,
+        esign.router,
+        contracts.router,
+        guidance.router,
         audit.router,
         health.router,
     ):
         app.include_router(router)
+    selfservice.install(app, settings)
     app.add_middleware(UnexpectedErrorGuard)
     app.add_middleware(MetricsMiddleware)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    # Feed URLs carry a secret: no span may record them.
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="healthz,readyz,metrics,calendar-feeds/[^/]+[.]ics"
+    )
 
     original_openapi = app.openapi
 

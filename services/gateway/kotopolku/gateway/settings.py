@@ -18,6 +18,8 @@ class GatewaySettings(CommonSettings):
     # cluster reach Keycloak by an internal address while tokens name the public one.
     oidc_jwks_url: str = ""
     oidc_audience: str = "kotopolku-gateway"
+    # The public Keycloak client the self-service pages (/app/) sign clients in with.
+    ui_client_id: str = "kotopolku-ui"
     # Only asymmetric algorithms; never taken from the provider's list or the token header.
     oidc_algorithms: tuple[str, ...] = ("RS256", "ES256")
     oidc_leeway_seconds: int = Field(10, ge=0, le=300)
@@ -29,9 +31,17 @@ class GatewaySettings(CommonSettings):
     assessment_address: str = "127.0.0.1:50053"
     plans_address: str = "127.0.0.1:50054"
     programme_address: str = "127.0.0.1:50055"
+    messaging_address: str = "127.0.0.1:50058"
+    appointments_address: str = "127.0.0.1:50057"
+    interpretation_address: str = "127.0.0.1:50059"
+    esign_address: str = "127.0.0.1:50060"
+    contracts_address: str = "127.0.0.1:50062"
+    guidance_address: str = "127.0.0.1:50063"
     audit_address: str = "127.0.0.1:50052"
     # Deadline of one backend call.
     backend_timeout_seconds: float = Field(5.0, gt=0)
+    # Deadline of a read-aloud call (speech synthesis takes longer than a database read).
+    speech_timeout_seconds: float = Field(15.0, gt=0)
     # Deadline of a whole-log verification, which reads every audit entry: about 100-200k
     # entries/s in the audit service, so two minutes covers a log of well over ten million.
     verify_timeout_seconds: float = Field(120.0, gt=0)

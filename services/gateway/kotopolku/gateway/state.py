@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import grpc
 import httpx
 
+from kotopolku.appointments.v1 import appointments_pb2_grpc
 from kotopolku.assessment.v1 import assessment_pb2_grpc
 from kotopolku.audit.v1 import audit_pb2_grpc
 from kotopolku.clients.v1 import clients_pb2_grpc
@@ -24,9 +25,14 @@ from kotopolku.common.identity import (
     AssertionSigner,
     Caller,
 )
+from kotopolku.contracts.v1 import contracts_pb2_grpc
+from kotopolku.esign.v1 import esign_pb2_grpc
 from kotopolku.gateway.auth.tokens import JwksCache, TokenValidator
 from kotopolku.gateway.problems import from_remote
 from kotopolku.gateway.settings import GatewaySettings
+from kotopolku.guidance.v1 import guidance_pb2_grpc
+from kotopolku.interpretation.v1 import interpretation_pb2_grpc
+from kotopolku.messaging.v1 import messaging_pb2_grpc
 from kotopolku.plans.v1 import plans_pb2_grpc
 from kotopolku.programme.v1 import programme_pb2_grpc
 
@@ -55,6 +61,8 @@ class AssertionCache:
                     caller.organisation,
                     caller.henkilotunnus,
                     caller.client_id,
+                    caller.acr,
+                    caller.auth_time,
                 )
             ).encode(),
             digest_size=20,
@@ -80,6 +88,12 @@ class GatewayState:
     assessment: assessment_pb2_grpc.AssessmentServiceAsyncStub
     plans: plans_pb2_grpc.PlansServiceAsyncStub
     programme: programme_pb2_grpc.ProgrammeServiceAsyncStub
+    messaging: messaging_pb2_grpc.MessagingServiceAsyncStub
+    appointments: appointments_pb2_grpc.AppointmentsServiceAsyncStub
+    interpretation: interpretation_pb2_grpc.InterpretationServiceAsyncStub
+    esign: esign_pb2_grpc.EsignServiceAsyncStub
+    contracts: contracts_pb2_grpc.ContractsServiceAsyncStub
+    guidance: guidance_pb2_grpc.GuidanceServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
@@ -110,6 +124,14 @@ class GatewayState:
             assessment=assessment_pb2_grpc.AssessmentServiceStub(channels["assessment"]),  # type: ignore[arg-type]
             plans=plans_pb2_grpc.PlansServiceStub(channels["plans"]),  # type: ignore[arg-type]
             programme=programme_pb2_grpc.ProgrammeServiceStub(channels["programme"]),  # type: ignore[arg-type]
+            messaging=messaging_pb2_grpc.MessagingServiceStub(channels["messaging"]),  # type: ignore[arg-type]
+            appointments=appointments_pb2_grpc.AppointmentsServiceStub(channels["appointments"]),  # type: ignore[arg-type]
+            interpretation=interpretation_pb2_grpc.InterpretationServiceStub(  # type: ignore[arg-type]
+                channels["interpretation"]
+            ),
+            esign=esign_pb2_grpc.EsignServiceStub(channels["esign"]),  # type: ignore[arg-type]
+            contracts=contracts_pb2_grpc.ContractsServiceStub(channels["contracts"]),  # type: ignore[arg-type]
+            guidance=guidance_pb2_grpc.GuidanceServiceStub(channels["guidance"]),  # type: ignore[arg-type]
             channels=channels,
             http=http,
         )

@@ -13,6 +13,7 @@ from kotopolku.common.server import Registration, Runtime, ServiceDefinition
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.plans.directory import ClientDirectory, ProgrammeCatalogue
 from kotopolku.plans.family_end import LapsedFamilyPlanCheck
+from kotopolku.plans.overdue_gauge import OverdueReviewsGauge
 from kotopolku.plans.servicer import PlansServicer
 from kotopolku.plans.tables import audit_outbox, idempotency_keys
 from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
@@ -55,6 +56,7 @@ def build(runtime: Runtime) -> Sequence[Registration]:
     )
     runtime.extras[FAMILY_CHECK] = check
     runtime.background.append(check.run)
+    runtime.background.append(OverdueReviewsGauge(runtime.database, runtime.clock).job())
     return [
         Registration(
             plans_pb2_grpc.add_PlansServiceServicer_to_server,

@@ -49,6 +49,7 @@ from kotopolku.plans.gate import (
     record_entries,
     require_expected_version,
 )
+from kotopolku.plans.signed_approval_rpcs import SignedApprovalRpcs
 from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
 from kotopolku.plans.validation import (
     UPDATABLE_PATHS,
@@ -63,7 +64,7 @@ Context = grpc.aio.ServicerContext[Any, Any]
 T = TypeVar("T")
 
 
-class PlansServicer(plans_pb2_grpc.PlansServiceServicer):
+class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
     def __init__(
         self,
         database: Database,
@@ -736,6 +737,15 @@ class PlansServicer(plans_pb2_grpc.PlansServiceServicer):
             )
             with domain_rules():
                 content.check_reportable(PlanStatus(row.status))
+            outcome_summary = summary or service.outcome_summary
+            if (service.status, service.completion_date, service.outcome_summary) == (
+                status,
+                completion,
+                outcome_summary,
+            ):
+                # A repeat (delivery is at-least-once): nothing changes, not even the version,
+                # so an officer's If-Match read before the repeat stays valid.
+                return convert.service_message(service)
             await self._update(connection, row, {})
             await repository.update_service(
                 connection,
@@ -743,7 +753,7 @@ class PlansServicer(plans_pb2_grpc.PlansServiceServicer):
                 {
                     "status": status,
                     "completion_date": completion,
-                    "outcome_summary": summary or service.outcome_summary,
+                    "outcome_summary": outcome_summary,
                 },
             )
             await self._audit.record(

@@ -195,6 +195,9 @@ async def test_only_the_programme_service_reports_outcomes(stack: Stack) -> None
     assert completed.outcome_summary == "Suoritettu A2"
     assert completed.id == active.services[0].id
 
+    # A repeated delivery changes nothing, not even the plan's version.
+    again = await stack.plans.RecordServiceOutcome(report, metadata=stack.internal_md())
+    assert again == completed
     after = await stack.get(active.id)
     assert after.services[0] == completed
     assert after.version == active.version + 2

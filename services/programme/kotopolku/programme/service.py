@@ -15,7 +15,7 @@ from kotopolku.programme.outcomes import OutcomeRelay
 from kotopolku.programme.plan_directory import PlanDirectory
 from kotopolku.programme.plans_outcomes import PlansOutcomeSink
 from kotopolku.programme.servicer import ProgrammeServicer
-from kotopolku.programme.tables import audit_outbox, idempotency_keys
+from kotopolku.programme.tables import audit_outbox, idempotency_keys, plan_outcome_outbox
 from kotopolku.programme.v1 import programme_pb2, programme_pb2_grpc
 
 # Where build() leaves the outcome relay, and the background jobs the host should run:
@@ -71,4 +71,5 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
+    other_outboxes=(plan_outcome_outbox,),
 )

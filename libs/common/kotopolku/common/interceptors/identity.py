@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
+from prometheus_client import Counter
 
 from kotopolku.common.errors import Unauthenticated
 from kotopolku.common.identity import (
@@ -21,6 +22,15 @@ _OPEN_SERVICES = (
     "/grpc.health.v1.Health/",
     "/grpc.reflection.v1alpha.ServerReflection/",
     "/grpc.reflection.v1.ServerReflection/",
+)
+
+
+# A steady rate of "invalid" means a caller signs with a key this service does not trust: an
+# internal key rotated on one side only, or a forged call.
+REJECTED = Counter(
+    "kotopolku_caller_assertion_rejected_total",
+    "Calls refused because the caller assertion was missing or did not verify",
+    ["reason"],
 )
 
 
@@ -49,8 +59,14 @@ class CallerIdentityInterceptor(grpc.aio.ServerInterceptor):
         def wrapper(behaviour: UnaryBehaviour) -> UnaryBehaviour:
             async def with_caller(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
                 if not isinstance(token, str) or not token:
+                    REJECTED.labels("missing").inc()
                     raise Unauthenticated("The call carries no caller identity")
-                context_token = set_current_caller(verifier.verify(token))
+                try:
+                    caller = verifier.verify(token)
+                except Unauthenticated:
+                    REJECTED.labels("invalid").inc()
+                    raise
+                context_token = set_current_caller(caller)
                 try:
                     return await behaviour(request, context)
                 finally:

@@ -173,10 +173,13 @@ class QueryEventsRequest(_message.Message):
     TO_TIME_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    EXCLUDE_ACTOR_SUBJECT_FIELD_NUMBER: _builtins.int
     subject_client_id: _builtins.str
     actor_subject: _builtins.str
     page_size: _builtins.int
     page_token: _builtins.str
+    exclude_actor_subject: _builtins.str
+    """Leaves out the entries of this actor, e.g. a client's own use of self-service."""
     @_builtins.property
     def from_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -190,10 +193,11 @@ class QueryEventsRequest(_message.Message):
         to_time: _timestamp_pb2.Timestamp | None = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        exclude_actor_subject: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["from_time", b"from_time", "to_time", b"to_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor_subject", b"actor_subject", "from_time", b"from_time", "page_size", b"page_size", "page_token", b"page_token", "subject_client_id", b"subject_client_id", "to_time", b"to_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor_subject", b"actor_subject", "exclude_actor_subject", b"exclude_actor_subject", "from_time", b"from_time", "page_size", b"page_size", "page_token", b"page_token", "subject_client_id", b"subject_client_id", "to_time", b"to_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

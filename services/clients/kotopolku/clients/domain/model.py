@@ -113,6 +113,8 @@ class ConsentPurpose(enum.StrEnum):
       family members' plans.
     * ``EMPLOYMENT_AUTHORITY_DISCLOSURE`` — tietojen luovutus työllisyysviranomaiselle.
     * ``EDUCATION_PROVIDER_DISCLOSURE`` — tietojen luovutus koulutuksen järjestäjälle.
+    * ``COUNSELLING_VISIT_LINK`` — nimettömän neuvontakäynnin liittäminen asiakkaan tietoihin
+      (the guidance service checks it before linking an anonymous visit to the client).
 
     Add members here as new purposes are agreed; stored purposes must stay readable.
     """
@@ -121,6 +123,7 @@ class ConsentPurpose(enum.StrEnum):
     FAMILY_PLAN = "family-plan"
     EMPLOYMENT_AUTHORITY_DISCLOSURE = "employment-authority-disclosure"
     EDUCATION_PROVIDER_DISCLOSURE = "education-provider-disclosure"
+    COUNSELLING_VISIT_LINK = "counselling-visit-link"
 
 
 class FamilyRelation(enum.StrEnum):

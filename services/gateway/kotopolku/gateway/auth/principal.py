@@ -77,6 +77,13 @@ def _text(claims: dict[str, Any], name: str) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+def _epoch_seconds(value: Any) -> int | None:
+    """``auth_time`` as whole seconds; anything that is not a number is ignored."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value)
+
+
 def caller_from_claims(claims: dict[str, Any], audience: str, purpose: str | None) -> Caller:
     roles = roles_from_claims(claims, audience)
     return Caller(
@@ -88,4 +95,6 @@ def caller_from_claims(claims: dict[str, Any], audience: str, purpose: str | Non
         # A referring authority's service account, or a service provider's organisation.
         organisation=_text(claims, "referrer_org") or _text(claims, "organisation"),
         henkilotunnus=_text(claims, "hetu") if Role.CLIENT in roles else None,
+        acr=_text(claims, "acr"),
+        auth_time=_epoch_seconds(claims.get("auth_time")),
     )

@@ -22,17 +22,33 @@ from typing import Any
 import httpx
 import jwt
 from jwt import PyJWK
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 log = logging.getLogger(__name__)
 
 JWKS_FAILURES = Counter("kotopolku_gateway_jwks_refresh_failures_total", "Failed JWKS fetches")
+# Cached keys keep working through a Keycloak outage, so the failure counter alone does not say
+# how stale they are; the alert compares this with the time now.
+JWKS_LAST_SUCCESS = Gauge(
+    "kotopolku_gateway_jwks_last_success_timestamp_seconds",
+    "Unix time of the last successful JWKS fetch",
+)
+# Why tokens were refused. "unknown_key" in numbers means Keycloak signs with a key the gateway
+# cannot fetch (rotation, or JWKS unreachable); "expired" is normal background.
+TOKENS_REJECTED = Counter(
+    "kotopolku_gateway_tokens_rejected_total", "Access tokens refused, by reason", ["reason"]
+)
 
 _MIN_REFETCH_INTERVAL_SECONDS = 10.0
 
 
 class InvalidToken(Exception):
     """The token cannot be accepted; the message is safe to show (no token content)."""
+
+    def __init__(self, message: str, reason: str = "invalid") -> None:
+        super().__init__(message)
+        # A metric label: one of a few fixed words.
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +86,7 @@ class JwksCache:
         await self._refresh(force=True)
         found = self._keys.get(kid)
         if found is None:
-            raise InvalidToken("The token is signed with an unknown key")
+            raise InvalidToken("The token is signed with an unknown key", "unknown_key")
         return found
 
     async def _refresh(self, *, force: bool) -> None:
@@ -108,6 +124,7 @@ class JwksCache:
                 except jwt.PyJWTError:
                     continue
             self._keys, self._fetched_at = keys, now
+            JWKS_LAST_SUCCESS.set(time.time())
 
     async def warm(self) -> None:
         await self._refresh(force=True)
@@ -143,7 +160,11 @@ class TokenValidator:
         cached = self._verified.get(digest)
         if cached is not None and cached.expires_at > time.time():
             return cached
-        verified = await self._validate_uncached(token)
+        try:
+            verified = await self._validate_uncached(token)
+        except InvalidToken as error:
+            TOKENS_REJECTED.labels(error.reason).inc()
+            raise
         self._verified[digest] = verified
         if len(self._verified) > self._cache_size:
             self._verified.popitem(last=False)
@@ -153,13 +174,13 @@ class TokenValidator:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
-            raise InvalidToken("The token is malformed") from error
+            raise InvalidToken("The token is malformed", "malformed") from error
         algorithm = header.get("alg")
         if algorithm not in self._algorithms:
-            raise InvalidToken("The token's signature algorithm is not accepted")
+            raise InvalidToken("The token's signature algorithm is not accepted", "algorithm")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
-            raise InvalidToken("The token names no signing key")
+            raise InvalidToken("The token names no signing key", "malformed")
         key = await self._jwks.key(kid)
         try:
             claims = jwt.decode(
@@ -172,14 +193,14 @@ class TokenValidator:
                 options={"require": ["exp", "iat", "iss", "sub", "aud"]},
             )
         except jwt.ExpiredSignatureError as error:
-            raise InvalidToken("The token has expired") from error
+            raise InvalidToken("The token has expired", "expired") from error
         except jwt.InvalidAudienceError as error:
-            raise InvalidToken("The token is not meant for this API") from error
+            raise InvalidToken("The token is not meant for this API", "audience") from error
         except jwt.InvalidIssuerError as error:
-            raise InvalidToken("The token is from an unknown issuer") from error
+            raise InvalidToken("The token is from an unknown issuer", "issuer") from error
         except jwt.PyJWTError as error:
             raise InvalidToken("The token is not valid") from error
         if claims.get("typ", "Bearer") != "Bearer":
             # An ID token carries the same signature but is not an access credential.
-            raise InvalidToken("Only access tokens are accepted")
+            raise InvalidToken("Only access tokens are accepted", "not_access_token")
         return VerifiedToken(str(claims["sub"]), claims, float(claims["exp"]))

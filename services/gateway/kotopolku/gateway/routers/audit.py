@@ -79,7 +79,13 @@ async def own_record(caller: CurrentCaller, state: State) -> Client:
 
 @router.get("/v1/me/audit-trail", summary="Who has processed my data")
 async def own_audit_trail(
-    caller: CurrentCaller, state: State, page_size: PageSize = 50, page_token: str = ""
+    caller: CurrentCaller,
+    state: State,
+    page_size: PageSize = 50,
+    page_token: str = "",
+    others_only: Annotated[
+        bool, Query(description="Leave out the client's own use of self-service")
+    ] = False,
 ) -> AuditPage:
     if not caller.has_any(Role.CLIENT):
         raise forbidden("Only client users have an own audit trail")
@@ -89,7 +95,10 @@ async def own_audit_trail(
     found = await state.call(
         state.audit.QueryEvents,
         audit_pb2.QueryEventsRequest(
-            subject_client_id=own.id, page_size=page_size, page_token=page_token
+            subject_client_id=own.id,
+            page_size=page_size,
+            page_token=page_token,
+            exclude_actor_subject=caller.subject if others_only else "",
         ),
         resolved,
     )

@@ -1144,3 +1144,68 @@ class RecordServiceOutcomeRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordServiceOutcomeRequest: _TypeAlias = RecordServiceOutcomeRequest  # noqa: Y015
+
+@_typing.final
+class SignedApproval(_message.Message):
+    """One party's approval given by electronic signature."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARTY_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    APPROVED_AT_FIELD_NUMBER: _builtins.int
+    party: Global___ApprovalParty.ValueType
+    subject: _builtins.str
+    """Keycloak subject of the signer."""
+    @_builtins.property
+    def approved_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        party: Global___ApprovalParty.ValueType = ...,
+        subject: _builtins.str = ...,
+        approved_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["approved_at", b"approved_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approved_at", b"approved_at", "party", b"party", "subject", b"subject"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SignedApproval: _TypeAlias = SignedApproval  # noqa: Y015
+
+@_typing.final
+class RecordSignedApprovalRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLAN_ID_FIELD_NUMBER: _builtins.int
+    PLAN_VERSION_FIELD_NUMBER: _builtins.int
+    SIGNING_REQUEST_ID_FIELD_NUMBER: _builtins.int
+    DOCUMENT_SHA256_FIELD_NUMBER: _builtins.int
+    APPROVALS_FIELD_NUMBER: _builtins.int
+    plan_id: _builtins.str
+    plan_version: _builtins.int
+    """The version that was rendered and signed; it must still be the plan's version."""
+    signing_request_id: _builtins.str
+    """The e-signature service's signing request and the SHA-256 of the signed document."""
+    document_sha256: _builtins.str
+    @_builtins.property
+    def approvals(self) -> _containers.RepeatedCompositeFieldContainer[Global___SignedApproval]:
+        """CLIENT and OFFICER (other parties of the document are the e-signature service's concern)."""
+
+    def __init__(
+        self,
+        *,
+        plan_id: _builtins.str = ...,
+        plan_version: _builtins.int = ...,
+        signing_request_id: _builtins.str = ...,
+        document_sha256: _builtins.str = ...,
+        approvals: _abc.Iterable[Global___SignedApproval] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approvals", b"approvals", "document_sha256", b"document_sha256", "plan_id", b"plan_id", "plan_version", b"plan_version", "signing_request_id", b"signing_request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordSignedApprovalRequest: _TypeAlias = RecordSignedApprovalRequest  # noqa: Y015

@@ -109,6 +109,11 @@ class PlansServiceStub:
                 request_serializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.RecordServiceOutcomeRequest.SerializeToString,
                 response_deserializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.PlanService.FromString,
                 _registered_method=True)
+        self.RecordSignedApproval = channel.unary_unary(
+                '/kotopolku.plans.v1.PlansService/RecordSignedApproval',
+                request_serializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.RecordSignedApprovalRequest.SerializeToString,
+                response_deserializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.Plan.FromString,
+                _registered_method=True)
 
 
 class PlansServiceServicer:
@@ -218,6 +223,15 @@ class PlansServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordSignedApproval(self, request, context):
+        """Only the e-signature service (internal service): every party has signed the rendering of a
+        submitted version. Records the approvals that are missing and activates the plan; a repeat
+        of a recorded signing request returns the plan unchanged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PlansServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -295,6 +309,11 @@ def add_PlansServiceServicer_to_server(servicer, server):
                     servicer.RecordServiceOutcome,
                     request_deserializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.RecordServiceOutcomeRequest.FromString,
                     response_serializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.PlanService.SerializeToString,
+            ),
+            'RecordSignedApproval': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordSignedApproval,
+                    request_deserializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.RecordSignedApprovalRequest.FromString,
+                    response_serializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.Plan.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -702,6 +721,33 @@ class PlansService:
             '/kotopolku.plans.v1.PlansService/RecordServiceOutcome',
             kotopolku_dot_plans_dot_v1_dot_plans__pb2.RecordServiceOutcomeRequest.SerializeToString,
             kotopolku_dot_plans_dot_v1_dot_plans__pb2.PlanService.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordSignedApproval(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kotopolku.plans.v1.PlansService/RecordSignedApproval',
+            kotopolku_dot_plans_dot_v1_dot_plans__pb2.RecordSignedApprovalRequest.SerializeToString,
+            kotopolku_dot_plans_dot_v1_dot_plans__pb2.Plan.FromString,
             options,
             channel_credentials,
             insecure,

@@ -69,6 +69,11 @@ class PlansServiceStub:
     """For the programme service (internal service) and officers: what an enrolment needs."""
     RecordServiceOutcome: _grpc.UnaryUnaryMultiCallable[_plans_pb2.RecordServiceOutcomeRequest, _plans_pb2.PlanService]
     """Only the programme service (internal service): a provider reported an enrolment's outcome."""
+    RecordSignedApproval: _grpc.UnaryUnaryMultiCallable[_plans_pb2.RecordSignedApprovalRequest, _plans_pb2.Plan]
+    """Only the e-signature service (internal service): every party has signed the rendering of a
+    submitted version. Records the approvals that are missing and activates the plan; a repeat
+    of a recorded signing request returns the plan unchanged.
+    """
 
 @_typing.type_check_only
 class PlansServiceAsyncStub(PlansServiceStub):
@@ -105,6 +110,11 @@ class PlansServiceAsyncStub(PlansServiceStub):
     """For the programme service (internal service) and officers: what an enrolment needs."""
     RecordServiceOutcome: _aio.UnaryUnaryMultiCallable[_plans_pb2.RecordServiceOutcomeRequest, _plans_pb2.PlanService]  # type: ignore[assignment]
     """Only the programme service (internal service): a provider reported an enrolment's outcome."""
+    RecordSignedApproval: _aio.UnaryUnaryMultiCallable[_plans_pb2.RecordSignedApprovalRequest, _plans_pb2.Plan]  # type: ignore[assignment]
+    """Only the e-signature service (internal service): every party has signed the rendering of a
+    submitted version. Records the approvals that are missing and activates the plan; a repeat
+    of a recorded signing request returns the plan unchanged.
+    """
 
 class PlansServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -228,5 +238,16 @@ class PlansServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_plans_pb2.PlanService, _abc.Awaitable[_plans_pb2.PlanService]]:
         """Only the programme service (internal service): a provider reported an enrolment's outcome."""
+
+    @_abc_1.abstractmethod
+    def RecordSignedApproval(
+        self,
+        request: _plans_pb2.RecordSignedApprovalRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_plans_pb2.Plan, _abc.Awaitable[_plans_pb2.Plan]]:
+        """Only the e-signature service (internal service): every party has signed the rendering of a
+        submitted version. Records the approvals that are missing and activates the plan; a repeat
+        of a recorded signing request returns the plan unchanged.
+        """
 
 def add_PlansServiceServicer_to_server(servicer: PlansServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,1 @@
+"""Operational APIs every service serves (status for the SRE tool)."""

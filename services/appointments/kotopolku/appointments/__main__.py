@@ -1,0 +1,12 @@
+"""``kotopolku-appointments [serve|migrate|revision]``"""
+
+from kotopolku.appointments.service import DEFINITION
+from kotopolku.common import server
+
+
+def main() -> int:
+    return server.main(DEFINITION)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The plan document: its content in two languages and its PDF rendering."""

@@ -1,0 +1,334 @@
+// Client self-service (kotoutuja-asiakkaan oma-asiointi): own details, own integration plan and
+// its approval, and who has processed the client's data. Signs in with Keycloak (authorization
+// code with PKCE, oidc-client-ts) and calls the gateway's /v1 API with the access token.
+// Text from the API is always set with textContent, never parsed as HTML.
+
+const LANGUAGES = ["fi", "sv", "en", "ar", "uk"];
+const LANGUAGE_KEY = "kotopolku.language";
+const TRAIL_PAGE = 20;
+
+const state = {
+  language: "fi",
+  strings: {},
+  manager: null,
+  user: null,
+  details: null,
+  plans: [],
+  trail: [],
+  trailToken: "",
+};
+
+const $ = (id) => document.getElementById(id);
+const t = (key) => state.strings[key] ?? key;
+
+function element(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (className) node.className = className;
+  return node;
+}
+
+function announce(key) {
+  $("status").textContent = key ? t(key) : "";
+}
+
+// --- languages ---------------------------------------------------------------------------------
+
+function preferredLanguage() {
+  const saved = localStorage.getItem(LANGUAGE_KEY);
+  if (LANGUAGES.includes(saved)) return saved;
+  for (const tag of navigator.languages || []) {
+    const base = tag.toLowerCase().split("-")[0];
+    if (LANGUAGES.includes(base)) return base;
+  }
+  return "fi";
+}
+
+async function setLanguage(language) {
+  const response = await fetch(`static/i18n/${language}.json`);
+  state.strings = await response.json();
+  state.language = language;
+  localStorage.setItem(LANGUAGE_KEY, language);
+  document.documentElement.lang = language;
+  document.documentElement.dir = state.strings.dir || "ltr";
+  document.title = t("appTitle");
+  for (const node of document.querySelectorAll("[data-i18n]")) {
+    node.textContent = t(node.dataset.i18n);
+  }
+  $("sections").setAttribute("aria-label", t("navLabel"));
+  $("language").value = language;
+  render();
+}
+
+async function fillLanguageChoices() {
+  const select = $("language");
+  for (const language of LANGUAGES) {
+    const names = await (await fetch(`static/i18n/${language}.json`)).json();
+    const option = element("option", names.languageName);
+    option.value = language;
+    option.lang = language;
+    select.append(option);
+  }
+  select.addEventListener("change", () => setLanguage(select.value));
+}
+
+function formatDate(text) {
+  if (!text) return "";
+  const [year, month, day] = text.split("-").map(Number);
+  return new Intl.DateTimeFormat(state.language, { dateStyle: "medium", timeZone: "UTC" }).format(
+    new Date(Date.UTC(year, month - 1, day)),
+  );
+}
+
+function formatMoment(text) {
+  return new Intl.DateTimeFormat(state.language, {
+    dateStyle: "medium",
+    timeStyle: "short",
+    timeZone: "Europe/Helsinki",
+  }).format(new Date(text));
+}
+
+// --- signing in ----------------------------------------------------------------------------------
+
+async function startAuthentication() {
+  const config = await (await fetch("config.json")).json();
+  const here = `${location.origin}${location.pathname}`;
+  state.manager = new oidc.UserManager({
+    authority: config.authority,
+    client_id: config.client_id,
+    redirect_uri: here,
+    post_logout_redirect_uri: here,
+    response_type: "code",
+    scope: "openid",
+    // Tokens live for this tab only; no hidden iframes (the CSP forbids framing).
+    userStore: new oidc.WebStorageStateStore({ store: window.sessionStorage }),
+    automaticSilentRenew: false,
+    monitorSession: false,
+  });
+  const params = new URLSearchParams(location.search);
+  if (params.has("code") && params.has("state")) {
+    announce("signingIn");
+    await state.manager.signinRedirectCallback();
+    history.replaceState(null, "", location.pathname);
+  }
+  const user = await state.manager.getUser();
+  state.user = user && !user.expired ? user : null;
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(`/v1${path}`, {
+    ...options,
+    headers: {
+      Accept: "application/json",
+      Authorization: `Bearer ${state.user.access_token}`,
+      ...(options.body ? { "Content-Type": "application/json" } : {}),
+      ...(options.headers || {}),
+    },
+  });
+  if (response.status === 401) {
+    await state.manager.removeUser();
+    state.user = null;
+    render();
+    throw new Error("signed out");
+  }
+  return response;
+}
+
+// --- data ----------------------------------------------------------------------------------------
+
+async function loadAll() {
+  announce("loading");
+  try {
+    const [details, plans] = await Promise.all([api("/me"), api("/me/plans")]);
+    state.details = details.ok ? await details.json() : null;
+    state.plans = plans.ok ? (await plans.json()).items : [];
+    state.trail = [];
+    state.trailToken = "";
+    await loadTrail();
+    announce("");
+  } catch (error) {
+    if (state.user) announce("error");
+  }
+  render();
+}
+
+async function loadTrail() {
+  const query = new URLSearchParams({ page_size: String(TRAIL_PAGE), others_only: "true" });
+  if (state.trailToken) query.set("page_token", state.trailToken);
+  const response = await api(`/me/audit-trail?${query}`);
+  if (!response.ok) return;
+  const page = await response.json();
+  state.trail.push(...page.items);
+  state.trailToken = page.next_page_token || "";
+}
+
+async function approve(plan) {
+  announce("loading");
+  const response = await api(`/plans/${encodeURIComponent(plan.id)}/approve`, {
+    method: "POST",
+    headers: { "If-Match": `"${plan.version}"` },
+  });
+  if (!response.ok) {
+    announce("error");
+    return;
+  }
+  await loadAll();
+  announce("approved");
+}
+
+// --- rendering -----------------------------------------------------------------------------------
+
+function fact(list, labelKey, value) {
+  if (!value) return;
+  list.append(element("dt", t(labelKey)), element("dd", value));
+}
+
+function renderDetails() {
+  const list = $("details-list");
+  list.replaceChildren();
+  const details = state.details;
+  if (!details) {
+    list.append(element("p", t("noRecord")));
+    return;
+  }
+  fact(list, "name", `${details.first_names} ${details.last_name}`);
+  fact(list, "dateOfBirth", formatDate(details.date_of_birth));
+  fact(list, "languages", (details.languages || []).join(", "));
+  const contact = details.contact || {};
+  fact(list, "email", contact.email);
+  fact(list, "phone", contact.phone);
+  const address = [contact.street_address, [contact.postal_code, contact.post_office].join(" ")]
+    .map((part) => (part || "").trim())
+    .filter(Boolean)
+    .join(", ");
+  fact(list, "address", address);
+}
+
+function renderPlan(plan) {
+  const article = element("article", null, "card");
+  article.append(element("h3", t(`kind.${plan.kind}`)));
+  article.append(element("p", t(`status.${plan.status}`), `badge badge-${plan.status}`));
+  const facts = element("dl", null, "facts");
+  fact(facts, "period", `${formatDate(plan.start_date)} – ${formatDate(plan.end_date)}`);
+  fact(facts, "reviewDue", formatDate(plan.review_due_date));
+  article.append(facts);
+
+  article.append(element("h4", t("goals")));
+  const goals = element("ul");
+  for (const goal of plan.goals) goals.append(element("li", goal.text));
+  article.append(goals);
+
+  if (plan.services.length) {
+    article.append(element("h4", t("agreedServices")));
+    const services = element("ul", null, "services");
+    for (const service of plan.services) {
+      const item = element("li");
+      item.append(element("span", service.other_service || service.programme_service_id));
+      const when = [formatDate(service.planned_start), formatDate(service.planned_end)]
+        .filter(Boolean)
+        .join(" – ");
+      if (when) item.append(element("span", ` (${when}) `));
+      item.append(element("span", t(`service.${service.status}`), "badge"));
+      services.append(item);
+    }
+    article.append(services);
+  }
+
+  const parties = new Set(plan.approvals.map((approval) => approval.party));
+  if (plan.approvals.length) {
+    article.append(element("h4", t("approvals")));
+    const approvals = element("ul");
+    for (const approval of plan.approvals) {
+      approvals.append(
+        element("li", `${t(`party.${approval.party}`)}: ${formatMoment(approval.approved_at)}`),
+      );
+    }
+    article.append(approvals);
+  }
+  if (plan.status === "awaiting-approval" && !parties.has("client")) {
+    article.append(element("p", t("waitingForYou"), "notice"));
+    const button = element("button", t("approvePlan"));
+    button.type = "button";
+    button.className = "approve";
+    button.addEventListener("click", () => approve(plan));
+    article.append(button);
+  }
+  return article;
+}
+
+function renderPlans() {
+  const list = $("plans-list");
+  list.replaceChildren();
+  if (!state.plans.length) {
+    list.append(element("p", t("noPlans")));
+    return;
+  }
+  for (const plan of state.plans) list.append(renderPlan(plan));
+}
+
+function describe(event) {
+  const kind = event.resource.split("/")[0];
+  const verb = event.action.split(".").pop();
+  const verbKey = `verb.${verb}` in state.strings ? `verb.${verb}` : "verb.other";
+  const resourceKey = `resource.${kind}` in state.strings ? `resource.${kind}` : "resource.other";
+  return `${t(verbKey)} ${t(resourceKey)}`;
+}
+
+function roleOf(event) {
+  const role = event.actor_roles.find((name) => `role.${name}` in state.strings);
+  return t(role ? `role.${role}` : "role.other");
+}
+
+function renderTrail() {
+  const list = $("trail-list");
+  list.replaceChildren();
+  for (const event of state.trail) {
+    const item = element("li");
+    const when = element("time", formatMoment(event.occurred_at));
+    when.dateTime = event.occurred_at;
+    item.append(when);
+    item.append(element("span", `${roleOf(event)} ${describe(event)}`, "what"));
+    const purpose = `purpose.${event.purpose}`;
+    const purposeKey = purpose in state.strings ? purpose : "purpose.other";
+    item.append(element("span", `${t("trail.why")}: ${t(purposeKey)}`, "why"));
+    list.append(item);
+  }
+  $("trail-more").hidden = !state.trailToken;
+}
+
+function render() {
+  const signedIn = Boolean(state.user);
+  $("welcome").hidden = signedIn;
+  $("sign-out").hidden = !signedIn;
+  $("sections").hidden = !signedIn;
+  for (const id of ["details", "plans", "trail"]) $(id).hidden = !signedIn;
+  if (!signedIn) return;
+  renderDetails();
+  renderPlans();
+  renderTrail();
+}
+
+// --- start ---------------------------------------------------------------------------------------
+
+async function main() {
+  await fillLanguageChoices();
+  await setLanguage(preferredLanguage());
+  $("sign-in").addEventListener("click", () =>
+    state.manager.signinRedirect({ ui_locales: state.language }),
+  );
+  $("sign-out").addEventListener("click", () => state.manager.signoutRedirect());
+  $("trail-more").addEventListener("click", async () => {
+    await loadTrail();
+    renderTrail();
+  });
+  try {
+    await startAuthentication();
+  } catch (error) {
+    announce("error");
+  }
+  render();
+  if (state.user) await loadAll();
+  document.body.dataset.ready = "true";
+}
+
+window.addEventListener("DOMContentLoaded", main);
