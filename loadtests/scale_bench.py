@@ -69,6 +69,7 @@ from kotopolku.common.identity import (  # noqa: E402
     Role,
     ensure_dev_keys,
 )
+from kotopolku.gateway.settings import GatewaySettings  # noqa: E402
 from loadtests import datagen  # noqa: E402
 
 OFFICER: Final = "helsinki.officer"
@@ -191,17 +192,19 @@ class Services:
 
     def start_gateway(self, clients_port: int, issuer: str) -> Process:
         port = free_port()
-        nowhere = "127.0.0.1:1"
+        # Only the clients service is there; every other backend the gateway knows points
+        # nowhere (never at a stack that may be running on the default ports).
+        backends = {
+            f"KOTOPOLKU_{name.upper()}_ADDRESS": "127.0.0.1:1"
+            for name in GatewaySettings().backend_addresses()
+        }
         env = {
             **self.common_env(),
+            **backends,
             "KOTOPOLKU_HTTP_PORT": str(port),
             "KOTOPOLKU_GATEWAY_KEY_FILE": str(self.keys / "gateway.pem"),
             "KOTOPOLKU_OIDC_ISSUER": issuer,
             "KOTOPOLKU_CLIENTS_ADDRESS": f"127.0.0.1:{clients_port}",
-            "KOTOPOLKU_AUDIT_ADDRESS": nowhere,
-            "KOTOPOLKU_ASSESSMENT_ADDRESS": nowhere,
-            "KOTOPOLKU_PLANS_ADDRESS": nowhere,
-            "KOTOPOLKU_PROGRAMME_ADDRESS": nowhere,
         }
         return self._start("gateway", env, port, lambda: _http_ready(port))
 
