@@ -76,6 +76,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from e2e.keycloak_tokens import user_token  # noqa: E402 (needs the repo root on sys.path)
 from loadtests import scale_bench  # noqa: E402
+from loadtests.proc_cpu import cpu_seconds, listening_pid, postgres_cpu_seconds  # noqa: E402
 
 OUT_DIR = REPO_ROOT / "var" / "bench"
 LOCUSTFILE = REPO_ROOT / "loadtests" / "locustfile.py"
@@ -206,52 +207,6 @@ def create_target_client(http: httpx.Client) -> str:
 STACK_PROCESSES = ("gateway", "clients", "audit")
 
 
-def _cpu_seconds(pid: int, *, reaped_children: bool = False) -> tuple[float, int]:
-    """(user + system CPU seconds, parent pid) of a process; with ``reaped_children`` also the
-    CPU of its children that have exited (PostgreSQL backends of closed connections)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime
-    if reaped_children:
-        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
-    return ticks / os.sysconf("SC_CLK_TCK"), int(fields[1])
-
-
-def _listening_pid(port: int) -> int | None:
-    """The process listening on 127.0.0.1:port (or any address), found through /proc."""
-    inodes: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            columns = line.split()
-            if columns[3] == "0A" and int(columns[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(f"socket:[{columns[9]}]")
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
-                return int(proc.name)
-        except OSError:
-            continue
-    return None
-
-
-def _postgres_cpu_seconds(postmaster: int) -> float:
-    total, _ = _cpu_seconds(postmaster, reaped_children=True)
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit() and proc.name != str(postmaster):
-            try:
-                cpu, parent = _cpu_seconds(int(proc.name))
-            except (OSError, ValueError, IndexError):
-                continue
-            if parent == postmaster:
-                total += cpu
-    return total
-
-
 @dataclass
 class StackCpu:
     """CPU seconds used so far by the local stack's services (pid files), the PostgreSQL server
@@ -264,19 +219,19 @@ class StackCpu:
         if not config.database_server:
             return cls()
         port = make_url(config.database_server).port or 5432
-        return cls(_listening_pid(port))
+        return cls(listening_pid(port))
 
     def snapshot(self) -> dict[str, float]:
         run_dir = Path(os.environ.get("KOTOPOLKU_VAR", REPO_ROOT / "var")) / "run"
         cpu: dict[str, float] = {}
         for name in STACK_PROCESSES:
             try:
-                cpu[name] = _cpu_seconds(int((run_dir / f"{name}.pid").read_text().strip()))[0]
+                cpu[name] = cpu_seconds(int((run_dir / f"{name}.pid").read_text().strip()))[0]
             except (OSError, ValueError):
                 continue
         if self.postgres_pid is not None:
             try:
-                cpu["postgres"] = _postgres_cpu_seconds(self.postgres_pid)
+                cpu["postgres"] = postgres_cpu_seconds(self.postgres_pid)
             except OSError:
                 pass
         children = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -47,6 +47,7 @@ import grpc
 import httpx
 import psycopg
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from sqlalchemy.engine import make_url
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
@@ -71,6 +72,7 @@ from kotopolku.common.identity import (  # noqa: E402
 )
 from kotopolku.gateway.settings import GatewaySettings  # noqa: E402
 from loadtests import datagen  # noqa: E402
+from loadtests.proc_cpu import cpu_seconds, listening_pid, postgres_cpu_seconds  # noqa: E402
 
 OFFICER: Final = "helsinki.officer"
 MUNICIPALITY: Final = "091"
@@ -260,6 +262,43 @@ def _http_ready(port: int) -> bool:
         return False
 
 
+class CpuMeter:
+    """CPU seconds of the processes that serve a measurement: the service processes started
+    here, the PostgreSQL server (all its processes) and this process (the load generator)."""
+
+    def __init__(self, server: str) -> None:
+        port = make_url(server).port or 5432
+        self.postmaster = listening_pid(port)
+        self.processes: dict[str, int] = {}
+
+    def watch(self, process: Process) -> None:
+        self.processes[process.name] = process.popen.pid
+
+    def snapshot(self) -> dict[str, float]:
+        cpu = {"bench client": time.process_time()}
+        for name, pid in self.processes.items():
+            try:
+                cpu[name] = cpu_seconds(pid)[0]
+            except OSError:
+                continue
+        if self.postmaster is not None:
+            try:
+                cpu["postgres"] = postgres_cpu_seconds(self.postmaster)
+            except OSError:
+                pass
+        return cpu
+
+    def per_unit_ms(self, before: dict[str, float], units: int) -> dict[str, float]:
+        after = self.snapshot()
+        spent = {
+            name: round((after[name] - before[name]) * 1000 / max(1, units), 2)
+            for name in after
+            if name in before
+        }
+        spent["total"] = round(sum(spent.values()), 2)
+        return spent
+
+
 # --------------------------------------------------------------------------------------------
 # Latency figures
 
@@ -391,6 +430,7 @@ class SearchFigures:
     overall: Latency
     by_kind: dict[str, Latency]
     results_per_search: float
+    cpu_ms_per_search: dict[str, float] = field(default_factory=dict)
     target_p99_ms: float = SEARCH_P99_TARGET_MS
 
     @property
@@ -410,7 +450,9 @@ def _figures(tool: str, timed: list[tuple[Query, float, int]]) -> SearchFigures:
     )
 
 
-def search_over_grpc(port: int, signer: AssertionSigner, queries: list[Query]) -> SearchFigures:
+def search_over_grpc(
+    port: int, signer: AssertionSigner, queries: list[Query], meter: CpuMeter
+) -> SearchFigures:
     caller = Caller(
         subject=f"scale-bench-{uuid.uuid4()}",
         roles=frozenset({Role.MUNICIPAL_OFFICER}),
@@ -423,15 +465,22 @@ def search_over_grpc(port: int, signer: AssertionSigner, queries: list[Query]) -
         stub = clients_pb2_grpc.ClientsServiceStub(channel)
         for query in queries[: min(50, len(queries))]:  # warm-up: connections, caches
             stub.SearchClients(query.grpc(), metadata=metadata, timeout=30)
+        time.sleep(0.5)  # the warm-up's audit events delivered
+        cpu_before = meter.snapshot()
         for query in queries:
             request = query.grpc()
             started = time.perf_counter()
             reply = stub.SearchClients(request, metadata=metadata, timeout=30)
             timed.append((query, (time.perf_counter() - started) * 1000, len(reply.clients)))
-    return _figures(TOOL_GRPC, timed)
+        time.sleep(0.5)  # the last audit events delivered: their cost belongs to the searches
+    figures = _figures(TOOL_GRPC, timed)
+    figures.cpu_ms_per_search = meter.per_unit_ms(cpu_before, len(queries))
+    return figures
 
 
-def search_over_http(port: int, token: Callable[[], str], queries: list[Query]) -> SearchFigures:
+def search_over_http(
+    port: int, token: Callable[[], str], queries: list[Query], meter: CpuMeter
+) -> SearchFigures:
     timed: list[tuple[Query, float, int]] = []
     transport = httpx.HTTPTransport(http1=True, http2=False, retries=0)
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", transport=transport, timeout=30) as http:
@@ -448,10 +497,15 @@ def search_over_http(port: int, token: Callable[[], str], queries: list[Query]) 
 
         for query in queries[: min(50, len(queries))]:
             once(query)
+        time.sleep(0.5)
+        cpu_before = meter.snapshot()
         for query in queries:
             elapsed, found = once(query)
             timed.append((query, elapsed, found))
-    return _figures(TOOL_HTTP, timed)
+        time.sleep(0.5)
+    figures = _figures(TOOL_HTTP, timed)
+    figures.cpu_ms_per_search = meter.per_unit_ms(cpu_before, len(queries))
+    return figures
 
 
 def keycloak_token(keycloak_url: str) -> Callable[[], str] | None:
@@ -503,21 +557,25 @@ def measure_search(config: ScaleConfig, services: Services, population: Populati
     clients = services.start_backend(
         "clients", url("clients"), KOTOPOLKU_AUDIT_ADDRESS=f"127.0.0.1:{audit.port}"
     )
+    meter = CpuMeter(config.server)
+    meter.watch(audit)
+    meter.watch(clients)
     try:
         queries = search_queries(url("clients"), config.queries, config.seed)
         print(
             f"bench: {population.clients:,} clients: {len(queries)} searches over gRPC ...",
             flush=True,
         )
-        population.search_grpc = search_over_grpc(clients.port, services.signer(), queries)
+        population.search_grpc = search_over_grpc(clients.port, services.signer(), queries, meter)
         token = keycloak_token(config.keycloak_url)
         if token is None:
             population.gateway_note = f"Keycloak not reachable at {config.keycloak_url}"
             return
         gateway = services.start_gateway(clients.port, f"{config.keycloak_url}/realms/kotopolku")
+        meter.watch(gateway)
         try:
             print(f"bench: {population.clients:,} clients: through the gateway ...", flush=True)
-            population.search_gateway = search_over_http(gateway.port, token, queries)
+            population.search_gateway = search_over_http(gateway.port, token, queries, meter)
         finally:
             services.stop(gateway)
     finally:
@@ -566,6 +624,9 @@ class AuditFigures:
     grpc_events: int = 0
     grpc_batch: int = 200
     grpc_append_per_s: float | None = None
+    append_cpu_ms_per_1000: dict[str, float] = field(default_factory=dict)
+    verify_repository_cpu_s: dict[str, float] = field(default_factory=dict)
+    verify_rpc_cpu_s: dict[str, float] = field(default_factory=dict)
     append_tool: str = TOOL_REPOSITORY
     verify_tool: str = "AuditRepository.verify in-process; VerifyChain RPC to the audit process"
     grpc_tool: str = "AppendEvents RPC to the audit process (Python grpcio client, one channel)"
@@ -590,30 +651,50 @@ def fresh_database(server: str, name: str) -> Iterator[str]:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
-async def append_and_verify(url: str, events: int, batch: int) -> tuple[AuditFigures, int]:
+async def append_and_verify(
+    url: str, events: int, batch: int, meter: CpuMeter
+) -> tuple[AuditFigures, int]:
+    """Appends ``events`` through the repository, then verifies the chain in-process. Only the
+    append transactions are timed (the events are made between them, as a service receives
+    them ready-made)."""
     await asyncio.to_thread(migrations.upgrade, url, "audit", AUDIT_MIGRATIONS)
     database = Database(url)
     repository = AuditRepository(database)
     try:
         now = datetime.now(UTC)
         windows: list[float] = []
-        window_started, window_events = time.perf_counter(), 0
+        window_seconds, window_events = 0.0, 0
         window_size = max(batch, events // 10)
-        started = time.perf_counter()
+        append_seconds = append_cpu = 0.0
         appended = 0
+        cpu_before = meter.snapshot()
         while appended < events:
             chunk = bench_events(min(batch, events - appended), appended, now)
+            started, cpu = time.perf_counter(), time.process_time()
             async with database.transaction() as connection:
                 appended += (await repository.append(connection, chunk)).appended
+            spent = time.perf_counter() - started
+            append_seconds += spent
+            append_cpu += time.process_time() - cpu
+            window_seconds += spent
             window_events += len(chunk)
             if window_events >= window_size:
-                windows.append(window_events / (time.perf_counter() - window_started))
-                window_started, window_events = time.perf_counter(), 0
-        append_seconds = time.perf_counter() - started
+                windows.append(window_events / window_seconds)
+                window_seconds, window_events = 0.0, 0
+        append_cost = meter.per_unit_ms(cpu_before, appended // 1000)
+        # Per 1000 events; the bench client's share is the repository's own work only.
+        append_cost["bench client"] = round(append_cpu * 1000 / max(1, appended // 1000), 2)
+        append_cost["total"] = round(
+            sum(value for name, value in append_cost.items() if name != "total"), 2
+        )
         print(f"bench: audit: appended {appended:,} events; verifying ...", flush=True)
+        cpu_before = meter.snapshot()
         started = time.perf_counter()
         result = await repository.verify()
         verify_seconds = time.perf_counter() - started
+        verify_cost = {
+            name: round(value / 1000, 2) for name, value in meter.per_unit_ms(cpu_before, 1).items()
+        }
         if not result.intact:
             raise ScaleError(f"the benchmark's own chain does not verify: {result.problem}")
     finally:
@@ -629,26 +710,37 @@ async def append_and_verify(url: str, events: int, batch: int) -> tuple[AuditFig
             else round(appended / append_seconds),
             verify_repository_seconds=round(verify_seconds, 2),
             verify_repository_entries=result.entries_checked,
+            append_cpu_ms_per_1000=append_cost,
+            verify_repository_cpu_s=verify_cost,
         ),
         appended,
     )
 
 
 def measure_audit(config: ScaleConfig, services: Services) -> AuditFigures:
+    meter = CpuMeter(config.server)
     with fresh_database(config.server, AUDIT_BENCH_PREFIX) as url:
         print(f"bench: audit: appending {config.audit_events:,} events ...", flush=True)
-        figures, _ = asyncio.run(append_and_verify(url, config.audit_events, config.audit_batch))
+        figures, _ = asyncio.run(
+            append_and_verify(url, config.audit_events, config.audit_batch, meter)
+        )
         audit = services.start_backend("audit", url)
+        meter.watch(audit)
         try:
             auditor = Caller("scale-bench", frozenset({Role.AUDITOR}), "supervision", "091")
             with grpc.insecure_channel(f"127.0.0.1:{audit.port}") as channel:
                 stub = audit_pb2_grpc.AuditServiceStub(channel)
                 metadata = ((METADATA_KEY, services.signer().sign(auditor)),)
+                cpu_before = meter.snapshot()
                 started = time.perf_counter()
                 reply = stub.VerifyChain(
                     audit_pb2.VerifyChainRequest(), metadata=metadata, timeout=600
                 )
                 figures.verify_rpc_seconds = round(time.perf_counter() - started, 2)
+                figures.verify_rpc_cpu_s = {
+                    name: round(value / 1000, 2)
+                    for name, value in meter.per_unit_ms(cpu_before, 1).items()
+                }
                 figures.verify_rpc_entries = reply.entries_checked
                 figures.verify_rpc_intact = reply.intact
                 if config.grpc_events:
@@ -731,15 +823,19 @@ def _population_dict(population: Population) -> dict[str, Any]:
     return data
 
 
+def _cpu(spent: Mapping[str, float]) -> str:
+    return ", ".join(f"{name} {value:g}" for name, value in spent.items() if name != "total")
+
+
 def markdown(scale: Mapping[str, Any]) -> list[str]:
     lines = [
         f"### d. Client search at scale (officer of {scale['municipality']},"
         f" page size {scale['page_size']}; load {scale['load_before'][0]:.1f} before,"
         f" {scale['load_after'][0]:.1f} after)",
         "",
-        "| clients | audit entries | path | p50 ms | p95 ms | p99 ms | max ms | results/search |"
-        " p99 < 50 ms |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---|",
+        "| clients | audit entries | path | p50 ms | p95 ms | p99 ms | max ms | results |"
+        " p99 < 50 ms | CPU ms per search |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for population in scale["populations"]:
         for key, path in (("search_grpc", "gRPC SearchClients"), ("search_gateway", "gateway")):
@@ -752,10 +848,11 @@ def markdown(scale: Mapping[str, Any]) -> list[str]:
                 f"| {population['clients']:,} | {population['audit_entries']:,} | {path} |"
                 f" {overall['p50_ms']:.1f} | {overall['p95_ms']:.1f} | {overall['p99_ms']:.1f} |"
                 f" {overall['max_ms']:.1f} | {figures['results_per_search']:g} | {verdict} |"
+                f" {_cpu(figures['cpu_ms_per_search'])} |"
             )
         if population.get("gateway_note"):
             note = population["gateway_note"]
-            lines.append(f"| {population['clients']:,} | | gateway | {note} | | | | | |")
+            lines.append(f"| {population['clients']:,} | | gateway | {note} | | | | | | |")
     lines.append("")
     largest = scale["populations"][-1] if scale["populations"] else None
     if largest and largest.get("search_grpc"):
@@ -776,37 +873,43 @@ def markdown(scale: Mapping[str, Any]) -> list[str]:
     lines.append(
         "Populations generated in this run: "
         + (", ".join(generated) if generated else "none (cached)")
-        + f". Tools: {TOOL_GRPC}; gateway: {TOOL_HTTP}."
+        + f". Latency tools: {TOOL_GRPC}; gateway: {TOOL_HTTP}. CPU: /proc of each process"
+        ' (the PostgreSQL server\'s processes summed; "bench client" is the load generator).'
     )
     lines.append("")
     audit = scale.get("audit")
     if audit:
         append_ok = "met" if audit["append_per_s"] >= APPEND_TARGET_PER_S else "**not met**"
+        checked = audit["verify_rpc_entries"] or audit["verify_repository_entries"]
         verify_s = audit["verify_rpc_seconds"] or audit["verify_repository_seconds"]
-        per_million = verify_s * 1_000_000 / max(1, audit["verify_repository_entries"])
-        verify_ok = "met" if per_million < VERIFY_TARGET_S else "**not met**"
+        if checked >= 1_000_000:
+            verify_ok = "met" if verify_s < VERIFY_TARGET_S else "**not met**"
+        else:
+            verify_ok = "n/a (fewer than 1M entries)"
         lines += [
             f"### e. Audit log ({audit['events']:,} entries)",
             "",
-            "| measure | figure | target | tool |",
-            "|---|---:|---|---|",
+            "| measure | figure | target | CPU | tool |",
+            "|---|---:|---|---|---|",
             f"| append rate, batches of {audit['batch']} | {audit['append_per_s']:,} events/s"
             f" (slowest tenth {audit['slowest_tenth_per_s']:,}) | ≥ 5,000/s: {append_ok} |"
-            f" {audit['append_tool']} |",
+            f" ms per 1000: {_cpu(audit['append_cpu_ms_per_1000'])} | {audit['append_tool']} |",
             f"| verification, in-process | {audit['verify_repository_seconds']:.2f} s for"
-            f" {audit['verify_repository_entries']:,} | < 10 s per 1M | AuditRepository.verify |",
+            f" {audit['verify_repository_entries']:,} | < 10 s for 1M |"
+            f" s: {_cpu(audit['verify_repository_cpu_s'])} | AuditRepository.verify |",
         ]
         if audit["verify_rpc_seconds"] is not None:
             lines.append(
                 f"| verification, VerifyChain RPC | {audit['verify_rpc_seconds']:.2f} s for"
                 f" {audit['verify_rpc_entries']:,} (intact: {audit['verify_rpc_intact']}) |"
-                f" < 10 s per 1M: {verify_ok} | audit service process |"
+                f" < 10 s for 1M: {verify_ok} | s: {_cpu(audit['verify_rpc_cpu_s'])} |"
+                " audit service process |"
             )
         if audit["grpc_append_per_s"] is not None:
             lines.append(
                 f"| AppendEvents RPC, batches of {audit['grpc_batch']} |"
                 f" {audit['grpc_append_per_s']:,} events/s ({audit['grpc_events']:,} events) |"
-                f" ≥ 5,000/s | {audit['grpc_tool']} |"
+                f" ≥ 5,000/s | | {audit['grpc_tool']} |"
             )
         lines.append("")
     return lines

@@ -25,6 +25,7 @@ order (all "Nguyen" sort under "n"), which a query planner cannot know:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -87,17 +88,34 @@ async def search_clients(
     expanded = await _expand_prefixes(connection, tokens, municipality, max_prefix_expansion)
     if expanded is None:
         matched = _ordered(_collected_matches(tokens, municipality, after))
-    else:
-        start = await _start_of_matches(connection, expanded, municipality, after)
-        if start is None:
-            return []
-        matched = _merged_matches(expanded, start, municipality, after)
-    query = (
-        query.join(matched, matched.c.client_id == clients.c.id)
-        .order_by(matched.c.sort_name, matched.c.client_id)
-        .limit(limit)
+        query = (
+            query.join(matched, matched.c.client_id == clients.c.id)
+            .order_by(matched.c.sort_name, matched.c.client_id)
+            .limit(limit)
+        )
+        return (await connection.execute(query)).all()
+    keys = [sorted(token_keys) for token_keys in expanded]
+    shape = tuple(len(token_keys) for token_keys in keys)
+    params: dict[str, Any] = {"m": municipality, "lim": limit}
+    params.update(
+        (f"k{index}_{number}", key)
+        for index, token_keys in enumerate(keys)
+        for number, key in enumerate(token_keys)
     )
-    return (await connection.execute(query)).all()
+    if after is not None:
+        params["as"], params["ai"] = after
+    postgres = connection.dialect.name == "postgresql"
+    firsts = (
+        await connection.execute(_probe_sql(shape, after is not None, postgres), params)
+    ).one()
+    start = _start(shape, firsts)
+    if start is None:
+        return []
+    params["s"] = start
+    if filters.status is not None:
+        params["st"] = filters.status
+    statement = _merge_sql(shape, after is not None, filters.status is not None)
+    return (await connection.execute(statement, params)).all()
 
 
 # The planner cannot estimate how many clients share keys, and then often prefers hashing every
@@ -106,9 +124,9 @@ async def search_clients(
 # the merging statement is planned: hashing is ruled out and plans are made for the names at
 # hand. The search's transaction writes only its audit records after it.
 _PLANNING_FOR_MERGE: Final = (
-    sa.func.set_config("enable_hashagg", "off", True),
-    sa.func.set_config("enable_hashjoin", "off", True),
-    sa.func.set_config("plan_cache_mode", "force_custom_plan", True),
+    "set_config('enable_hashagg', 'off', true)",
+    "set_config('enable_hashjoin', 'off', true)",
+    "set_config('plan_cache_mode', 'force_custom_plan', true)",
 )
 
 
@@ -144,10 +162,13 @@ async def _expand_prefixes(
     for token in tokens:
         keys = set(token.keys)
         if token.prefix is not None:
-            found = (
-                await connection.execute(_prefix_keys(token.prefix, municipality, limit + 1))
-            ).scalars()
-            starting = set(found)
+            params = {
+                "m": municipality,
+                "p": token.prefix,
+                "u": token.prefix + _AFTER_ASCII,
+                "lim": limit + 1,
+            }
+            starting = set((await connection.execute(_PREFIX_KEYS, params)).scalars())
             if len(starting) > limit:
                 return None
             keys |= starting
@@ -155,111 +176,103 @@ async def _expand_prefixes(
     return expanded
 
 
-def _prefix_keys(prefix: str, municipality: str, limit: int) -> sa.Select[Any]:
-    """The distinct keys in [prefix, prefix + DEL) of the municipality, in order: a loose
-    index scan (one probe of the key index per distinct key, not one per client)."""
-    keys = client_search_keys
-    upper = prefix + _AFTER_ASCII
+# The statements of the merge are written as SQL: they are built for every search, from many
+# small parts, and building them with the expression language cost more than running them.
+# They are the same on PostgreSQL and SQLite, built (and cached) per shape from constant parts
+# and numbers only; every value is a bound parameter, never interpolated.
 
-    def next_key(after: sa.ColumnElement[Any] | None) -> sa.ScalarSelect[Any]:
-        lower = keys.c.search_key >= prefix if after is None else keys.c.search_key > after
-        return (
-            sa.select(sa.func.min(keys.c.search_key))
-            .where(keys.c.municipality_code == municipality, lower, keys.c.search_key < upper)
-            .scalar_subquery()
-        )
+# The distinct keys in [:p, :u) of the municipality, in order: a loose index scan (one probe
+# of the key index per distinct key, not one per client).
+_PREFIX_KEYS: Final = sa.text(
+    "WITH RECURSIVE prefix_keys(key) AS ("
+    " SELECT (SELECT min(search_key) FROM client_search_keys"
+    " WHERE municipality_code = :m AND search_key >= :p AND search_key < :u)"
+    " UNION ALL"
+    " SELECT (SELECT min(search_key) FROM client_search_keys"
+    " WHERE municipality_code = :m AND search_key > prefix_keys.key AND search_key < :u)"
+    " FROM prefix_keys WHERE prefix_keys.key IS NOT NULL)"
+    " SELECT key FROM prefix_keys WHERE key IS NOT NULL LIMIT :lim"
+)
 
-    found = sa.select(next_key(None).label("key")).cte("prefix_keys", recursive=True)
-    found = found.union_all(sa.select(next_key(found.c.key)).where(found.c.key.is_not(None)))
-    return sa.select(found.c.key).where(found.c.key.is_not(None)).limit(limit)
 
-
-def _range(
-    key: str, municipality: str, after: tuple[str, str] | None, start: str | None
-) -> sa.Select[Any]:
-    """(sort_name, client_id) of the municipality's entries of one key, after the page cursor
-    and from ``start`` on: one range of the key index, in its order."""
-    keys = client_search_keys
-    query = sa.select(keys.c.sort_name, keys.c.client_id).where(
-        keys.c.municipality_code == municipality, keys.c.search_key == key
+def _range_sql(index: int, number: int, after: bool, start: bool) -> str:
+    """(sort_name, client_id) of the municipality's entries of one key (:k<index>_<number>),
+    after the page cursor and from :s on: one range of the key index, in its order."""
+    sql = (
+        "SELECT sort_name, client_id FROM client_search_keys"  # noqa: S608 (see above)
+        f" WHERE municipality_code = :m AND search_key = :k{index}_{number}"
     )
-    if after is not None:
-        query = query.where(sa.tuple_(keys.c.sort_name, keys.c.client_id) > sa.tuple_(*after))
-    if start is not None:
-        query = query.where(keys.c.sort_name >= start)
-    return query.order_by(keys.c.sort_name, keys.c.client_id)
+    if start:
+        sql += " AND sort_name >= :s"
+    if after:
+        sql += " AND (sort_name, client_id) > (:as, :ai)"
+    return sql + " ORDER BY sort_name, client_id"
 
 
-async def _start_of_matches(
-    connection: AsyncConnection,
-    expanded: Sequence[frozenset[str]],
-    municipality: str,
-    after: tuple[str, str] | None,
-) -> str | None:
+@functools.lru_cache(maxsize=512)
+def _probe_sql(shape: tuple[int, ...], after: bool, postgres: bool) -> sa.TextClause:
+    """The first sort name of each key's range: one index probe each. On PostgreSQL the same
+    statement sets the planning of the merge that follows (:data:`_PLANNING_FOR_MERGE`)."""
+    probes = [
+        f"({_range_sql(index, number, after, False).replace(', client_id FROM', ' FROM', 1)}"
+        " LIMIT 1)"
+        for index, count in enumerate(shape)
+        for number in range(count)
+    ]
+    if postgres:
+        probes += _PLANNING_FOR_MERGE
+    return sa.text("SELECT " + ", ".join(probes))
+
+
+def _start(shape: tuple[int, ...], firsts: Sequence[Any]) -> str | None:
     """The first sort name at which every token has an entry at or before it: no client
     sorting before it can match them all, so the merge starts there (instead of reading, say,
-    every "Ali" before the first "Al-Tamimi"). None when some token matches nobody.
-
-    One statement: the first entry of each key's range, one index probe each; on PostgreSQL it
-    also sets the planning of the merge (:data:`_PLANNING_FOR_MERGE`)."""
-    sort_name = client_search_keys.c.sort_name
-    firsts = [
-        [
-            _range(key, municipality, after, None)
-            .with_only_columns(sort_name)
-            .limit(1)
-            .scalar_subquery()
-            for key in sorted(keys)
-        ]
-        for keys in expanded
-    ]
-    probes: list[Any] = [f for token in firsts for f in token]
-    if connection.dialect.name == "postgresql":
-        probes += _PLANNING_FOR_MERGE
-    row = (await connection.execute(sa.select(*probes))).one()
-    values = iter(row)
+    every "Ali" before the first "Al-Tamimi"). None when some token matches nobody."""
+    values = iter(firsts)
     start = ""
-    for token in firsts:
-        found = [value for value in (next(values) for _ in token) if value is not None]
+    for count in shape:
+        found = [value for value in (next(values) for _ in range(count)) if value is not None]
         if not found:
             return None
         start = max(start, min(found))
     return start
 
 
-def _merged_matches(
-    expanded: Sequence[frozenset[str]],
-    start: str,
-    municipality: str,
-    after: tuple[str, str] | None,
-) -> sa.Subquery:
-    """(sort_name, client_id) of the clients every token matches, once each, in order.
+@functools.lru_cache(maxsize=512)
+def _merge_sql(shape: tuple[int, ...], after: bool, status: bool) -> sa.TextualSelect:
+    """A page of the clients every token matches, in (sort_name, id) order.
 
     Each token's stream is the merge of one ordered index range per key (each range ordered
     in a subquery of its own, so that the planner merges them instead of sorting or hashing
     all they hold); the tokens' streams are intersected by a merge on (sort_name, client_id).
-    Everything starts at ``start`` and is read only up to the end of the page."""
+    Everything starts at :s and is read only up to the end of the page; then only the page's
+    clients are read."""
     streams = []
-    for index, token_keys in enumerate(expanded):
-        ranges = []
-        for number, key in enumerate(sorted(token_keys)):
-            ordered = _range(key, municipality, after, start).subquery(f"t{index}_{number}")
-            ranges.append(sa.select(ordered.c.sort_name, ordered.c.client_id))
-        union = (ranges[0] if len(ranges) == 1 else sa.union_all(*ranges)).subquery(f"t{index}_k")
+    for index, count in enumerate(shape):
+        ranges = " UNION ALL ".join(
+            "SELECT r.sort_name, r.client_id"  # noqa: S608 (see above)
+            f" FROM ({_range_sql(index, number, after, True)}) AS r"
+            for number in range(count)
+        )
         streams.append(
-            sa.select(union.c.sort_name, union.c.client_id)
-            .distinct()
-            .order_by(union.c.sort_name, union.c.client_id)
-            .subquery(f"t{index}")
+            "(SELECT DISTINCT sort_name, client_id"  # noqa: S608 (see above)
+            f" FROM ({ranges}) AS u ORDER BY sort_name, client_id) AS t{index}"
         )
-    first = streams[0]
-    query = sa.select(first.c.sort_name, first.c.client_id)
-    for other in streams[1:]:
-        query = query.join(
-            other,
-            sa.and_(other.c.sort_name == first.c.sort_name, other.c.client_id == first.c.client_id),
-        )
-    return query.subquery("matched")
+    joins = "".join(
+        f" JOIN {stream} ON t{index}.sort_name = t0.sort_name AND t{index}.client_id = t0.client_id"
+        for index, stream in enumerate(streams[1:], start=1)
+    )
+    matched = "SELECT t0.sort_name, t0.client_id FROM " + streams[0] + joins  # noqa: S608
+    columns = ", ".join(f"clients.{column.name}" for column in clients.c)
+    sql = (
+        f"SELECT {columns} FROM clients"  # noqa: S608 (see above)
+        f" JOIN ({matched}) AS matched"
+        " ON matched.client_id = clients.id WHERE clients.municipality_code = :m"
+    )
+    if status:
+        sql += " AND clients.status = :st"
+    sql += " ORDER BY matched.sort_name, matched.client_id LIMIT :lim"
+    return sa.text(sql).columns(*clients.c)
 
 
 # --- collecting the matches ---------------------------------------------------------------
