@@ -81,6 +81,8 @@ SEARCH_P99_TARGET_MS: Final = 50.0
 APPEND_TARGET_PER_S: Final = 5_000.0
 VERIFY_TARGET_S: Final = 10.0
 AUDIT_BENCH_PREFIX: Final = "kotopolku_scale_auditbench"
+# Caller assertions of the bench's own calls outlive any run, however slow the machine.
+ASSERTION_LIFETIME_S: Final = 3600
 # What officers type, and how often (weights).
 QUERY_KINDS: Final = {
     "surname": 25,
@@ -459,7 +461,8 @@ def search_over_grpc(
         purpose="integration-services",
         municipality=MUNICIPALITY,
     )
-    metadata = ((METADATA_KEY, signer.sign(caller)),)
+    # Signed once for the whole run (the bench's own key), valid long enough for a slow one.
+    metadata = ((METADATA_KEY, signer.sign(caller, ASSERTION_LIFETIME_S)),)
     timed: list[tuple[Query, float, int]] = []
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = clients_pb2_grpc.ClientsServiceStub(channel)
@@ -730,7 +733,7 @@ def measure_audit(config: ScaleConfig, services: Services) -> AuditFigures:
             auditor = Caller("scale-bench", frozenset({Role.AUDITOR}), "supervision", "091")
             with grpc.insecure_channel(f"127.0.0.1:{audit.port}") as channel:
                 stub = audit_pb2_grpc.AuditServiceStub(channel)
-                metadata = ((METADATA_KEY, services.signer().sign(auditor)),)
+                metadata = ((METADATA_KEY, services.signer().sign(auditor, ASSERTION_LIFETIME_S)),)
                 cpu_before = meter.snapshot()
                 started = time.perf_counter()
                 reply = stub.VerifyChain(
@@ -755,7 +758,8 @@ def measure_audit(config: ScaleConfig, services: Services) -> AuditFigures:
 
 def append_over_grpc(stub: Any, services: Services, count: int, batch: int) -> float:
     signer = AssertionSigner.from_file(services.keys / "service.pem", "kotopolku-service:clients")
-    metadata = ((METADATA_KEY, signer.sign(signer.service_caller("clients"))),)
+    caller = signer.service_caller("clients")
+    metadata = ((METADATA_KEY, signer.sign(caller, ASSERTION_LIFETIME_S)),)
     now = to_timestamp(datetime.now(UTC))
     requests = []
     for start in range(0, count, batch):
@@ -801,13 +805,24 @@ def run(config: ScaleConfig, out_dir: Path) -> dict[str, Any]:
         "query_mix": QUERY_KINDS,
         "populations": [],
     }
+    # A step that fails is reported and the others still run: one slow or broken step must not
+    # throw away the figures of the rest.
+    failures = (ScaleError, grpc.RpcError, httpx.HTTPError, psycopg.Error, OSError)
     try:
         for size in config.sizes:
-            population = prepare_population(config, size)
-            measure_search(config, services, population)
-            results["populations"].append(_population_dict(population))
+            try:
+                population = prepare_population(config, size)
+                measure_search(config, services, population)
+                results["populations"].append(_population_dict(population))
+            except failures as error:
+                print(f"bench: {size:,} clients: {error}", file=sys.stderr, flush=True)
+                results.setdefault("errors", []).append(f"search at {size:,} clients: {error}")
         if config.audit_events:
-            results["audit"] = asdict(measure_audit(config, services))
+            try:
+                results["audit"] = asdict(measure_audit(config, services))
+            except failures as error:
+                print(f"bench: audit: {error}", file=sys.stderr, flush=True)
+                results.setdefault("errors", []).append(f"audit: {error}")
     finally:
         services.stop_all()
     results["load_after"] = os.getloadavg()
@@ -877,6 +892,8 @@ def markdown(scale: Mapping[str, Any]) -> list[str]:
         ' (the PostgreSQL server\'s processes summed; "bench client" is the load generator).'
     )
     lines.append("")
+    for error in scale.get("errors", []):
+        lines += [f"**Failed:** {error}", ""]
     audit = scale.get("audit")
     if audit:
         append_ok = "met" if audit["append_per_s"] >= APPEND_TARGET_PER_S else "**not met**"
