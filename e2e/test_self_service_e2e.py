@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from e2e.browser import accessibility_violations, png_size, save_screenshot
-from e2e.conftest import API_URL, Api
+from e2e.conftest import API_URL, Api, finnish_today
 
 PHONE = {"width": 360, "height": 740}
 PASSWORD = "kotopolku-demo"
@@ -39,7 +39,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 def _submitted_plan(officer: Api, client_id: str) -> dict[str, Any]:
     """A plan of the client waiting for approval, with a distinctive goal."""
-    today = date.today()
+    today = finnish_today()
     goal = f"Ammattikoulutus {uuid.uuid4().hex[:6]}"
     created = officer.post(
         f"/v1/clients/{client_id}/plans",
@@ -161,3 +161,133 @@ def test_the_pages_carry_a_strict_content_security_policy(http: Any) -> None:
     config = http.get("/app/config.json").json()
     assert config["client_id"] == "kotopolku-ui"
     assert config["authority"].endswith("/realms/kotopolku")
+
+
+def _appointment_soon(officer: Api, client_id: str) -> dict[str, Any]:
+    """An appointment of the client within the next weeks, at a random free-looking hour."""
+    day = finnish_today() + timedelta(days=uuid.uuid4().int % 40 + 3)
+    hour = uuid.uuid4().int % 6 + 8
+    title = f"Ohjauskäynti {uuid.uuid4().hex[:6]}"
+    created = officer.post(
+        f"/v1/clients/{client_id}/appointments",
+        json={
+            "kind": "appointment",
+            "title": title,
+            "location": "Toinen linja 4, Helsinki",
+            "start": f"{day.isoformat()}T{hour:02d}:00",
+            "end": f"{day.isoformat()}T{hour:02d}:45",
+            "assignees": [{"kind": "client"}],
+            "organiser": "Helsingin kotoutumispalvelut",
+        },
+        params={"allow_conflicts": "true"},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert created.status_code == 201, created.text
+    return dict(created.json())
+
+
+def test_a_client_signs_the_plan_sees_appointments_and_answers_a_message(
+    page: Any, officer: Api, own_record: dict[str, Any]
+) -> None:
+    appointment = _appointment_soon(officer, own_record["id"])
+    subject = f"Kurssin aloitus {uuid.uuid4().hex[:6]}"
+    thread = officer.post(
+        f"/v1/clients/{own_record['id']}/threads",
+        json={"subject": subject, "body": "Hei! Kurssi alkaa maanantaina klo 9."},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert thread.status_code == 201, thread.text
+    plan = _submitted_plan(officer, own_record["id"])
+    created = officer.post(
+        f"/v1/plans/{plan['id']}/signing-requests",
+        json={"order": "sequential"},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert created.status_code == 201, created.text
+    request = created.json()
+    signed = officer.post(
+        f"/v1/signing-requests/{request['id']}/sign", headers={"If-Match": created.headers["etag"]}
+    )
+    assert signed.status_code == 200, signed.text
+
+    _sign_in(page, "client.amina")
+    assert appointment["title"] in page.locator("#appointments-list").inner_text()
+
+    # The plan document is there to read, and the client signs it.
+    card = page.locator("article.signing").filter(has=page.locator("button.sign")).first
+    with page.expect_download() as download:
+        card.locator("a.document").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    card.locator("button.sign").click()
+    page.wait_for_selector("#status:text('Allekirjoitit asiakirjan.')")
+    done = officer.get(f"/v1/signing-requests/{request['id']}").json()
+    assert done["status"] == "completed"
+    assert [s["status"] for s in done["signers"]] == ["signed", "signed"]
+
+    # The conversation opens, is marked read, and takes a reply.
+    thread_card = page.locator("article.thread", has_text=subject)
+    thread_card.locator("button.thread-open").click()
+    page.wait_for_selector("#reply-body")
+    assert "Kurssi alkaa maanantaina" in thread_card.inner_text()
+    page.fill("#reply-body", "Kiitos, tulen paikalle.")
+    page.locator("form.reply button[type=submit]").click()
+    page.wait_for_selector("#status:text('Viesti lähetetty.')")
+    messages = officer.get(f"/v1/threads/{thread.json()['id']}/messages").json()["items"]
+    assert [m["body"] for m in messages][-1] == "Kiitos, tulen paikalle."
+    assert accessibility_violations(page) == []
+    _check_phone_layout(page, "self-service-fi-360-messages.png")
+
+
+def _feedback_invitation(officer: Api, client_id: str) -> dict[str, Any]:
+    """A client survey and an invitation to the client to answer it."""
+    survey = officer.post(
+        "/v1/feedback/surveys",
+        json={
+            "name": f"Itsepalvelun palaute {uuid.uuid4().hex[:6]}",
+            "title": {"fi": "Miten kotoutumiskoulutus onnistui?", "ar": "كيف كان التدريب؟"},
+            "questions": [
+                {
+                    "id": "overall",
+                    "kind": "score",
+                    "text": {"fi": "Kokonaisarvio", "ar": "التقييم العام"},
+                    "required": True,
+                },
+                {"id": "comment", "kind": "text", "text": {"fi": "Mitä haluat sanoa?"}},
+            ],
+            "audience": "client",
+        },
+    )
+    assert survey.status_code == 201, survey.text
+    invitation = officer.post(
+        f"/v1/clients/{client_id}/feedback-invitations",
+        json={"survey_id": survey.json()["id"], "context_kind": "programme-service"},
+    )
+    assert invitation.status_code == 201, invitation.text
+    return dict(invitation.json())
+
+
+def test_a_client_gives_anonymous_feedback_on_the_phone(
+    page: Any, officer: Api, own_record: dict[str, Any]
+) -> None:
+    invitation = _feedback_invitation(officer, own_record["id"])
+    _sign_in(page, "client.amina")
+
+    card = page.locator("article.feedback-card", has_text="Miten kotoutumiskoulutus onnistui?")
+    assert card.count() == 1
+    assert "Kokonaisarvio" in card.inner_text()
+    assert card.locator("input[name=anonymous]").is_checked()
+    assert accessibility_violations(page) == []
+    card.scroll_into_view_if_needed()
+    _check_phone_layout(page, "self-service-feedback-fi-360.png")
+
+    card.locator(f"label[for='q-{invitation['id']}-overall-4']").click()
+    card.locator("textarea").fill("Opettaja selitti asiat selvästi.")
+    card.locator("button.send-feedback").click()
+    page.wait_for_selector("#status:text('Kiitos palautteestasi!')")
+    assert page.locator("article.feedback-card", has_text="Miten kotoutumiskoulutus").count() == 0
+
+    # The officer sees that it was answered, and nothing of the anonymous answer.
+    listed = officer.get(f"/v1/clients/{own_record['id']}/feedback-invitations").json()["items"]
+    seen = next(i for i in listed if i["id"] == invitation["id"])
+    assert seen["status"] == "answered"
+    assert seen["answer"] is None

@@ -62,6 +62,10 @@ from kotopolku.plans.service import DEFINITION as PLANS_DEFINITION
 from kotopolku.plans.service import PlansSettings
 from kotopolku.programme.service import DEFINITION as PROGRAMME_DEFINITION
 from kotopolku.programme.service import ProgrammeSettings
+from kotopolku.reporting.service import DEFINITION as REPORTING_DEFINITION
+from kotopolku.reporting.service import ReportingSettings
+from kotopolku.welfare.service import DEFINITION as WELFARE_DEFINITION
+from kotopolku.welfare.service import WelfareSettings
 
 AUDIENCE = "kotopolku-gateway"
 REALM_PATH = "/realms/kotopolku"
@@ -398,12 +402,14 @@ EXTRA_BACKENDS = (
     Backend("assessment", ASSESSMENT_DEFINITION, AssessmentSettings),
     Backend("plans", PLANS_DEFINITION, PlansSettings),
     Backend("programme", PROGRAMME_DEFINITION, ProgrammeSettings),
+    Backend("welfare", WELFARE_DEFINITION, WelfareSettings),
     Backend("messaging", MESSAGING_DEFINITION, MessagingSettings),
     Backend("appointments", APPOINTMENTS_DEFINITION, AppointmentsSettings),
     Backend("interpretation", INTERPRETATION_DEFINITION, InterpretationSettings),
     Backend("esign", ESIGN_DEFINITION, EsignSettings),
     Backend("contracts", CONTRACTS_DEFINITION, ContractsSettings),
     Backend("guidance", GUIDANCE_DEFINITION, GuidanceSettings),
+    Backend("reporting", REPORTING_DEFINITION, ReportingSettings),
 )
 
 

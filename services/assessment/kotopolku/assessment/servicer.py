@@ -11,7 +11,7 @@ import grpc
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kotopolku.assessment import access, convert, repository
+from kotopolku.assessment import access, convert, reporting_facts, repository
 from kotopolku.assessment.access import Standing, Viewer
 from kotopolku.assessment.client_directory import ClientDirectory
 from kotopolku.assessment.domain import (
@@ -27,6 +27,7 @@ from kotopolku.assessment.domain import (
 )
 from kotopolku.assessment.v1 import assessment_pb2 as pb
 from kotopolku.assessment.v1 import assessment_pb2_grpc
+from kotopolku.assessment.welfare_gate import WelfareGate
 from kotopolku.clients.v1 import clients_pb2
 from kotopolku.common import pagination
 from kotopolku.common.audit import AuditEntry, AuditRecorder, Outcome
@@ -40,6 +41,7 @@ from kotopolku.common.errors import (
     PermissionDenied,
     StaleVersion,
 )
+from kotopolku.common.facts import FactRecorder, finnish_day
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
 from kotopolku.common.identity import Caller, Role, current_caller
 from kotopolku.common.requests import expected_version, resource_id
@@ -100,6 +102,11 @@ def _measure_entry(row: Any, action: str, fields: Iterable[str]) -> AuditEntry:
     )
 
 
+def _team_fields(row: Any) -> tuple[str, ...]:
+    """What a welfare-area team member is shown of an assessment (names, not values)."""
+    return ("kind", "state", *(p for p in model.CONTENT_FIELDS if row.content.get(p)))
+
+
 def _position(token: str) -> tuple[datetime, str] | None:
     position = pagination.decode_token(token)
     if position is None:
@@ -125,12 +132,16 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         idempotency: IdempotencyStore,
         clock: Clock,
         clients: ClientDirectory,
+        welfare: WelfareGate,
+        facts: FactRecorder,
     ) -> None:
         self._db = database
         self._audit = audit
         self._idempotency = idempotency
         self._clock = clock
         self._clients = clients
+        self._welfare = welfare
+        self._facts = facts
 
     def _today(self) -> date:
         return self._clock().date()
@@ -164,6 +175,10 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
             if row is not None
             else None
         )
+        if viewer is not None and viewer.standing is Standing.TEAM:
+            # A welfare area's member: only on an accepted cooperation (welfare_gate.py).
+            [allowed] = await self._welfare.allowed([(row, _team_fields(row))])
+            viewer = viewer if allowed else None
         if viewer is None:
             raise await self._refuse(caller, f"assessments/{key}", action, row, "assessment")
         return row, viewer
@@ -287,6 +302,10 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
                     connection,
                     caller,
                     [_assessment_entry(row, "assessment.create", ("kind", *content))],
+                )
+                await self._facts.record(
+                    connection,
+                    [reporting_facts.started(self._facts, row, client, finnish_day(now))],
                 )
                 message, _ = await self._view(connection, row, Viewer(Standing.OFFICER))
                 return message
@@ -442,6 +461,9 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
             await self._audit.record(
                 connection, caller, [_assessment_entry(row, "assessment.complete", ("state",))]
             )
+            await self._facts.record(
+                connection, [reporting_facts.completed(self._facts, row, finnish_day(now))]
+            )
             return await self._answer(connection, caller, row.id)
 
     async def CorrectAssessment(
@@ -519,7 +541,11 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
                 before=before,
                 limit=size + 1,
             )
-            page = rows[:size]
+            page = list(rows[:size])
+            if worker and not staff:
+                # A welfare area lists only what an accepted cooperation opens (welfare_gate.py).
+                allowed = await self._welfare.allowed([(r, convert.SUMMARY_FIELDS) for r in page])
+                page = [r for r, ok in zip(page, allowed, strict=True) if ok]
             await self._audit.record(
                 connection,
                 caller,
@@ -614,9 +640,17 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
             if access.provider_sees_measure(caller, row):
                 return row, True
             assessment = await repository.get_assessment(connection, row.assessment_id)
-            if assessment is not None and access.viewer_of(
-                caller, assessment.municipality_code, model.team_areas(assessment.content)
-            ):
+            seen = (
+                access.viewer_of(
+                    caller, assessment.municipality_code, model.team_areas(assessment.content)
+                )
+                if assessment is not None
+                else None
+            )
+            if seen is not None and seen.standing is Standing.TEAM:
+                [allowed] = await self._welfare.allowed([(assessment, ("measures",))])
+                seen = seen if allowed else None
+            if seen is not None:
                 return row, False
         raise await self._refuse(caller, f"measures/{key}", action, row, "measure")
 

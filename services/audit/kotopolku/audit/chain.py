@@ -45,6 +45,8 @@ class EventData:
     trace_id: str
     service: str
     outcome: str
+    # Named facts (e.g. X-Road headers, a disclosure's recipient), sorted by name.
+    context: tuple[tuple[str, str], ...] = ()
 
 
 # The order of an entry's fields as stored (the columns of the audit_entries table).
@@ -67,6 +69,7 @@ STORED_FIELDS: Final = (
     "outcome",
     "previous_hash",
     "entry_hash",
+    "context",
 )
 
 
@@ -128,6 +131,7 @@ def _canonical(event: EventData, position: int, recorded_at: str) -> bytes:
         event.action,
         names_json(event.actor_roles),
         event.actor_subject,
+        context_json(event.context),
         event.event_id,
         names_json(event.fields),
         event.municipality_code,
@@ -149,10 +153,23 @@ def names_json(names: Iterable[str]) -> str:
     return "[" + ",".join(map(_string, names)) + "]"
 
 
+def context_json(context: Iterable[tuple[str, str]]) -> str:
+    """A context as the canonical form writes it: ``{"a":"x","b":"y"}``, sorted by name (the
+    last value of a repeated name counts); ``""`` for none, which leaves the key out."""
+    named = dict(context)
+    s = _string
+    return (
+        "{" + ",".join(f"{s(name)}:{s(named[name])}" for name in sorted(named)) + "}"
+        if named
+        else ""
+    )
+
+
 def canonical_text(
     action: str,
     actor_roles: str,
     actor_subject: str,
+    context: str,
     event_id: str,
     fields: str,
     municipality_code: str,
@@ -173,11 +190,14 @@ def canonical_text(
     separators=(",", ":"), ensure_ascii=False)`` gives. The arguments are the document's keys
     in sorted order; strings are escaped by the same encoder. ``occurred_at`` and
     ``recorded_at`` are :func:`format_time` texts (digits and ``-:.TZ`` only, nothing to
-    escape); ``actor_roles`` and ``fields`` are :func:`names_json` texts."""
+    escape); ``actor_roles`` and ``fields`` are :func:`names_json` texts, ``context`` a
+    :func:`context_json` text (``""``: no context, and no key for it, so the entries written
+    before events had a context keep their hashes)."""
     s = _string
+    named = f',"context":{context}' if context else ""
     return (
-        f'{{"action":{s(action)},"actor_roles":{actor_roles},"actor_subject":{s(actor_subject)},'
-        f'"event_id":{s(event_id)},"fields":{fields},'
+        f'{{"action":{s(action)},"actor_roles":{actor_roles},"actor_subject":{s(actor_subject)}'
+        f'{named},"event_id":{s(event_id)},"fields":{fields},'
         f'"municipality_code":{s(municipality_code)},"occurred_at":"{occurred_at}",'
         f'"outcome":{s(outcome)},"position":{position:d},"purpose":{s(purpose)},'
         f'"recorded_at":"{recorded_at}","resource":{s(resource)},"service":{s(service)},'
@@ -259,11 +279,15 @@ class ChainVerifier:
         return True
 
     def feed_stored(
-        self, rows: Iterable[Sequence[Any]], names: Callable[[str], str] = lambda text: text
+        self,
+        rows: Iterable[Sequence[Any]],
+        names: Callable[[str], str] = lambda text: text,
+        contexts: Callable[[str], str] = lambda text: text,
     ) -> bool:
         """Like :meth:`feed`, for entries as stored: each row holds the fields in
         :data:`STORED_FIELDS` order, times as aware datetimes or already as :func:`format_time`
-        text, name lists as stored text that ``names`` turns into :func:`names_json` text.
+        text, name lists as stored text that ``names`` turns into :func:`names_json` text, the
+        context as stored text that ``contexts`` turns into :func:`context_json` text.
 
         This is the hot path of verifying a long chain, so the checks of :meth:`_check` are
         written out here in one loop (and must stay the same).
@@ -295,6 +319,7 @@ class ChainVerifier:
                     outcome,
                     previous_hash,
                     stored_hash,
+                    context,
                 ) = row
                 checked += 1
                 if position != expected or previous_hash != running:
@@ -308,6 +333,7 @@ class ChainVerifier:
                     action,
                     names(actor_roles),
                     actor_subject,
+                    contexts(context),
                     event_id,
                     names(fields),
                     municipality_code,

@@ -21,6 +21,7 @@ from kotopolku.audit.chain import (
     ChainVerifier,
     EventData,
     VerificationResult,
+    context_json,
     names_json,
     seal_all,
 )
@@ -256,7 +257,7 @@ class AuditRepository:
         in a worker thread, so serving goes on, while the next chunk is already being fetched.
         """
         verifier = ChainVerifier()
-        names = _CanonicalNames()
+        names, contexts = _CanonicalNames(), _CanonicalContexts()
         async with self._db.engine.connect() as connection:
             head = await self.head(connection)
             fetch = self._fetch_sqlite if self._db.is_sqlite else self._fetch_postgres
@@ -280,7 +281,10 @@ class AuditRepository:
                         break
                     after = int(rows[-1][0])
                     fetching = start(after)
-                    if not await asyncio.to_thread(verifier.feed_stored, rows, names.__getitem__):
+                    feed = verifier.feed_stored
+                    if not await asyncio.to_thread(
+                        feed, rows, names.__getitem__, contexts.__getitem__
+                    ):
                         break
             finally:
                 if fetching is not None:
@@ -314,6 +318,19 @@ class AuditRepository:
         rows = (await connection.execute(query)).all()
         # SQLite hands back naive times; they are UTC.
         return [(*row[:2], as_utc(row[2]), as_utc(row[3]), *row[4:]) for row in rows]
+
+
+class _CanonicalContexts(dict[str, str]):
+    """Stored contexts → their canonical text (``""`` for none). Most entries have none; the
+    others are remembered while they repeat."""
+
+    _LIMIT: Final = 50_000
+
+    def __missing__(self, stored: str) -> str:
+        if len(self) >= self._LIMIT:
+            self.clear()
+        canonical = self[stored] = context_json(_context(stored))
+        return canonical
 
 
 class _CanonicalNames(dict[str, str]):
@@ -352,10 +369,13 @@ def entry_row(entry: ChainEntry) -> dict[str, Any]:
         "outcome": event.outcome,
         "previous_hash": entry.previous_hash,
         "entry_hash": entry.entry_hash,
+        "context": _CONTEXT_ENCODER.encode(dict(event.context)) if event.context else "",
     }
 
 
 _DECODER: Final = json.JSONDecoder()
+# How a context is stored: a compact JSON object, UTF-8 text as is.
+_CONTEXT_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def _names(stored: str) -> tuple[str, ...]:
@@ -366,6 +386,18 @@ def _names(stored: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         return (_UNREADABLE, stored)
     return tuple(value)
+
+
+def _context(stored: str) -> tuple[tuple[str, str], ...]:
+    if not stored:
+        return ()
+    try:
+        value = _DECODER.decode(stored)
+    except ValueError:
+        return ((_UNREADABLE, stored),)
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        return ((_UNREADABLE, stored),)
+    return tuple(sorted(value.items()))
 
 
 def _entry(row: Any) -> ChainEntry:
@@ -389,6 +421,7 @@ def _entry(row: Any) -> ChainEntry:
         outcome,
         previous_hash,
         stored_hash,
+        context,
     ) = row
     return ChainEntry(
         event=EventData(
@@ -406,6 +439,7 @@ def _entry(row: Any) -> ChainEntry:
             trace_id=trace_id,
             service=service,
             outcome=outcome,
+            context=_context(context),
         ),
         position=int(position),
         recorded_at=as_utc(recorded_at),

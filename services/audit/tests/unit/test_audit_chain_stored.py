@@ -22,13 +22,14 @@ from kotopolku.audit.chain import (
     EventData,
     VerificationResult,
     canonical_bytes,
+    context_json,
     format_time,
     names_json,
     seal,
     seal_all,
     verify,
 )
-from kotopolku.audit.repository import entry_row
+from kotopolku.audit.repository import _context, entry_row
 
 T0 = datetime(2026, 3, 1, 8, 30, 0, 123456, tzinfo=UTC)
 REFERENCE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -37,7 +38,7 @@ AWKWARD = [chr(c) for c in range(0x20)] + ['"', "\\", "/", "\x7f", "ä", "€", 
 
 
 def reference_canonical(event: EventData, position: int, recorded_at: datetime) -> bytes:
-    """The canonical form as the chain first defined it: a dict through the JSON encoder."""
+    """The canonical form as the chain defines it: a dict through the JSON encoder."""
     document = {
         **{f.name: getattr(event, f.name) for f in dataclasses.fields(EventData)},
         "occurred_at": event.occurred_at.astimezone(UTC)
@@ -52,6 +53,10 @@ def reference_canonical(event: EventData, position: int, recorded_at: datetime) 
         .isoformat(timespec="microseconds")
         + "Z",
     }
+    # The context only when there is one (see test_audit_chain.py).
+    del document["context"]
+    if event.context:
+        document["context"] = dict(event.context)
     return REFERENCE.encode(document).encode("utf-8")
 
 
@@ -77,6 +82,13 @@ def random_event(rng: random.Random) -> EventData:
         trace_id=random_text(rng),
         service=random_text(rng),
         outcome=random_text(rng),
+        context=tuple(
+            sorted(
+                {
+                    random_text(rng): random_text(rng) for _ in range(rng.choice([0, 0, 1, 3]))
+                }.items()
+            )
+        ),
     )
 
 
@@ -95,6 +107,15 @@ def test_the_canonical_form_is_exactly_the_json_encoders() -> None:
 def test_names_json_is_the_compact_list_encoding(names: tuple[str, ...]) -> None:
     compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
     assert names_json(names) == compact.encode(list(names))
+
+
+@pytest.mark.parametrize(
+    "context",
+    [(), (("a", "x"),), (("b", "2"), ("a", "1")), (("a", "1"), ("a", "2")), ((AWKWARD[0], '"'),)],
+)
+def test_context_json_is_the_sorted_compact_object(context: tuple[tuple[str, str], ...]) -> None:
+    expected = REFERENCE.encode(dict(context)) if context else ""
+    assert context_json(context) == expected
 
 
 @pytest.mark.parametrize("minutes", [0, 120, -330, 59])
@@ -127,6 +148,9 @@ def make_event(index: int) -> EventData:
         trace_id="",
         service="clients",
         outcome="success",
+        context=(("recipient", "pirkanmaa"), ("x-road-id", f"id-{index}"))
+        if index % 3 == 0
+        else (),
     )
 
 
@@ -187,6 +211,9 @@ SCENARIOS: dict[str, tuple[list[ChainEntry], ChainHead | None]] = {
     "changed action": (changed_event(BASE, 3, action="client.nothing"), None),
     "changed roles": (changed_event(BASE, 1, actor_roles=("admin",)), None),
     "changed fields": (changed_event(BASE, 8, fields=("names",)), None),
+    "changed context": (changed_event(BASE, 3, context=(("recipient", "vantaa"),)), None),
+    "added context": (changed_event(BASE, 4, context=(("recipient", "vantaa"),)), None),
+    "removed context": (changed_event(BASE, 6, context=()), None),
     "changed occurred_at": (
         changed_event(BASE, 2, occurred_at=BASE[1].event.occurred_at + timedelta(microseconds=1)),
         None,
@@ -235,12 +262,16 @@ def stored_names(text: str) -> str:
     return names_json(json.loads(text))
 
 
+def stored_context(text: str) -> str:
+    return context_json(_context(text))
+
+
 def fed_stored(
     rows: list[tuple[Any, ...]], head: ChainHead | None, chunk: int, names: Callable[[str], str]
 ) -> VerificationResult:
     verifier = ChainVerifier()
     for start in range(0, max(len(rows), 1), chunk):
-        if not verifier.feed_stored(rows[start : start + chunk], names):
+        if not verifier.feed_stored(rows[start : start + chunk], names, stored_context):
             break
     return verifier.result(head)
 
@@ -274,7 +305,7 @@ def test_random_events_verify_through_stored_rows() -> None:
 def test_feeding_after_a_failure_does_nothing() -> None:
     rows = stored(replaced(BASE, 2, entry_hash="0" * 64), times_as_text=False)
     verifier = ChainVerifier()
-    assert not verifier.feed_stored(rows[:4], stored_names)
-    assert not verifier.feed_stored(rows[4:], stored_names)
+    assert not verifier.feed_stored(rows[:4], stored_names, stored_context)
+    assert not verifier.feed_stored(rows[4:], stored_names, stored_context)
     assert verifier.result().first_bad_position == 2
     assert verifier.result().entries_checked == 2

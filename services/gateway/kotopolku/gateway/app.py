@@ -27,6 +27,9 @@ from kotopolku.gateway.routers import (
     plans,
     programme,
     referrals,
+    reporting,
+    welfare,
+    welfare_area,
 )
 from kotopolku.gateway.settings import GatewaySettings
 from kotopolku.gateway.state import GatewayState
@@ -91,12 +94,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         assessment.router,
         plans.router,
         programme.router,
+        welfare.router,
+        welfare_area.router,
         messaging.router,
         appointments.router,
         interpretation.router,
         esign.router,
         contracts.router,
         guidance.router,
+        reporting.router,
         audit.router,
         health.router,
     ):
@@ -104,9 +110,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     selfservice.install(app, settings)
     app.add_middleware(UnexpectedErrorGuard)
     app.add_middleware(MetricsMiddleware)
-    # Feed URLs carry a secret: no span may record them.
+    # Feed and feedback-link URLs carry a secret: no span may record them.
     FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="healthz,readyz,metrics,calendar-feeds/[^/]+[.]ics"
+        app,
+        excluded_urls="healthz,readyz,metrics,calendar-feeds/[^/]+[.]ics,feedback/links/",
     )
 
     original_openapi = app.openapi

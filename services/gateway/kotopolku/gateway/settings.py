@@ -31,12 +31,14 @@ class GatewaySettings(CommonSettings):
     assessment_address: str = "127.0.0.1:50053"
     plans_address: str = "127.0.0.1:50054"
     programme_address: str = "127.0.0.1:50055"
+    welfare_address: str = "127.0.0.1:50056"
     messaging_address: str = "127.0.0.1:50058"
     appointments_address: str = "127.0.0.1:50057"
     interpretation_address: str = "127.0.0.1:50059"
     esign_address: str = "127.0.0.1:50060"
     contracts_address: str = "127.0.0.1:50062"
     guidance_address: str = "127.0.0.1:50063"
+    reporting_address: str = "127.0.0.1:50064"
     audit_address: str = "127.0.0.1:50052"
     # Deadline of one backend call.
     backend_timeout_seconds: float = Field(5.0, gt=0)

@@ -49,6 +49,7 @@ from kotopolku.plans.gate import (
     record_entries,
     require_expected_version,
 )
+from kotopolku.plans.reporting_facts import PlanFacts
 from kotopolku.plans.signed_approval_rpcs import SignedApprovalRpcs
 from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
 from kotopolku.plans.validation import (
@@ -59,6 +60,7 @@ from kotopolku.plans.validation import (
     parse_id,
     plan_input,
 )
+from kotopolku.plans.welfare_gate import WelfareGate
 
 Context = grpc.aio.ServicerContext[Any, Any]
 T = TypeVar("T")
@@ -73,6 +75,8 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
         clock: Clock,
         clients: ClientDirectory,
         catalogue: ProgrammeCatalogue,
+        welfare: WelfareGate,
+        facts: PlanFacts,
     ) -> None:
         self._db = database
         self._audit = audit
@@ -80,7 +84,9 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
         self._clock = clock
         self._clients = clients
         self._catalogue = catalogue
-        self._gate = PlanGate(database, audit)
+        self._welfare = welfare
+        self._gate = PlanGate(database, audit, welfare)
+        self._facts = facts
 
     def _today(self) -> date:
         return finnish_date(self._clock())
@@ -111,6 +117,7 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
             await repository.add_status_change(
                 connection, row.id, row.status, target, caller.subject, reason, self._clock()
             )
+            await self._facts.status_changed(connection, row.id, row.status, self._today())
 
     async def _update(self, connection: AsyncConnection, row: Any, values: dict[str, Any]) -> None:
         """The plan's row first, guarded by the version read: a concurrent change fails here,
@@ -186,6 +193,7 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
             await repository.add_status_change(
                 connection, plan_id, None, PlanStatus.DRAFT, caller.subject, "created", now
             )
+            await self._facts.status_changed(connection, plan_id, None, self._today())
             if key:
                 try:
                     await self._idempotency.remember(
@@ -253,12 +261,16 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
         rows: Any,
         size: int,
         position: Any,
+        shown: set[str] | None = None,
     ) -> plans_pb2.ListPlansResponse:
+        """A page of plans; ``shown`` leaves out the others (the token still moves past them)."""
         page = list(rows[:size])
+        next_token = pagination.encode_token(position(page[-1])) if len(rows) > size else ""
+        if shown is not None:
+            page = [row for row in page if row.id in shown]
         records = await repository.load_plans(connection, page)
         audited = [e for record in records for e in record_entries(record, "plan.read")]
         await self._audit.record(connection, caller, audited)
-        next_token = pagination.encode_token(position(page[-1])) if len(rows) > size else ""
         today = self._today()
         return plans_pb2.ListPlansResponse(
             plans=[convert.plan_message(record, today) for record in records],
@@ -322,16 +334,20 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
         welfare_area = access.welfare_area_of(caller)
         size = pagination.page_size(request.page_size)
         after = _after(request.page_token, datetime.fromisoformat, "c")
+        # Only the clients with an accepted cooperation on a valid basis (welfare_gate.py).
+        clients = await self._welfare.disclosable_clients()
         async with self._db.transaction() as connection:
             rows = await repository.list_welfare_area_plans(
-                connection, welfare_area, after, size + 1
+                connection, welfare_area, after, size + 1, clients
             )
+            allowed = await self._welfare.allowed(rows[:size], convert.PLAN_FIELDS)
             return await self._page(
                 connection,
                 caller,
                 rows,
                 size,
                 lambda row: {"c": as_utc(row.created_at).isoformat(), "i": row.id},
+                shown={row.id for row, ok in zip(rows, allowed, strict=False) if ok},
             )
 
     async def ListOverdueReviews(
@@ -499,6 +515,7 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
                     "recorded_at": self._clock(),
                 },
             )
+            await self._facts.reviewed(connection, row, today, reason, outcome)
             await self._change_status(
                 connection, row, status, caller, f"review: {outcome.value.lower()}"
             )
@@ -513,6 +530,7 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
                     ),
                     today,
                     self._clock(),
+                    self._facts,
                 )
             return await self._respond(
                 connection, caller, row.id, "plan.review", fields=("reviews", "status")
@@ -562,6 +580,8 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
                 row,
                 self._review_request(row, reason, description or "", caller.subject),
             )
+            # The due date moved: reporting hears of it as a change to the same status.
+            await self._facts.status_changed(connection, row.id, row.status, self._today())
             return await self._respond(
                 connection,
                 caller,
@@ -664,6 +684,7 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
                     "transferred_at": self._clock(),
                 },
             )
+            await self._facts.status_changed(connection, row.id, row.status, self._today())
             return await self._respond(
                 connection,
                 caller,
