@@ -27,6 +27,7 @@ from kotopolku.assessment.domain.model import (
 from kotopolku.assessment.domain.validation import field_value
 from kotopolku.clients.convert import CLIENT_FIELDS
 from kotopolku.common.identity import Role
+from kotopolku.common.localtime import finnish_date
 from kotopolku.gateway.auth.principal import default_purpose
 from kotopolku.plans.convert import PLAN_FIELDS
 from kotopolku.plans.domain import content as plan_content
@@ -40,7 +41,6 @@ from kotopolku.plans.domain.model import (
     ResponsibleAuthority,
     ReviewOutcome,
     ReviewReason,
-    finnish_date,
 )
 
 OFFICER_ROLES: Final = (Role.MUNICIPAL_OFFICER,)
