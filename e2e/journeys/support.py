@@ -1,0 +1,101 @@
+"""Small helpers the segment journeys share: checked responses, waiting for work handed over
+through an outbox, the client user's record, and archiving a client."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from e2e.conftest import Api
+
+
+def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+def act(
+    api: Api, path: str, etag: str, body: Any = None, status: int = 200
+) -> tuple[dict[str, Any], str]:
+    """A state change guarded by If-Match: the new representation and its ETag."""
+    response = api.post(path, json=body, headers={"If-Match": etag})
+    return ok(response, status), response.headers["etag"]
+
+
+def eventually(read: Callable[[], Any], done: Callable[[Any], bool], seconds: float = 20) -> Any:
+    """Reads until ``done``: work handed over through an outbox arrives shortly."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = read()
+        if done(found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.3)
+
+
+def audit_actions(auditor: Api, client_id: str) -> set[str]:
+    actions: set[str] = set()
+    token = ""
+    while True:
+        page = ok(
+            auditor.get(
+                "/v1/audit/events",
+                params={"subject_client_id": client_id, "page_size": 200, "page_token": token},
+            )
+        )
+        actions |= {e["action"] for e in page["items"]}
+        token = page.get("next_page_token") or ""
+        if not token:
+            return actions
+
+
+def record_of(officer: Api, henkilotunnus: str) -> str | None:
+    """The caller's municipality's record of a person, if any."""
+    found = ok(officer.post("/v1/clients/search", json={"henkilotunnus": henkilotunnus}))
+    return str(found["items"][0]["id"]) if found["items"] else None
+
+
+def archive(archivist: Api, client_id: str, reason: str) -> dict[str, Any]:
+    """Starts an archive job and waits until it is completed (or failed)."""
+    started = archivist.post(
+        "/v1/archive/jobs", json={"client_id": client_id, "reason": reason}, headers=key()
+    )
+    job = ok(started, 202)
+    done: dict[str, Any] = eventually(
+        lambda: ok(archivist.get(f"/v1/archive/jobs/{job['id']}")),
+        lambda j: j["state"] in ("completed", "failed", "held"),
+        seconds=60,
+    )
+    assert done["state"] == "completed", done
+    return done
+
+
+def end_plans_in_force(officer: Api, client_id: str) -> None:
+    """Ends what earlier runs left in force, so the client's active use can end."""
+    for plan in ok(officer.get(f"/v1/clients/{client_id}/plans"))["items"]:
+        if plan["status"] in ("active", "suspended"):
+            current = officer.get(f"/v1/plans/{plan['id']}")
+            act(
+                officer,
+                f"/v1/plans/{plan['id']}/reviews",
+                current.headers["etag"],
+                {"reason": "material-change", "outcome": "end", "follow_up_plan": "E2e"},
+            )
+
+
+def without_record(officer: Api, archivist: Api, henkilotunnus: str) -> None:
+    """A journey that makes the person a client starts with no record of them: one left by
+    another test is archived first (as the municipality would once its active use ended)."""
+    existing = record_of(officer, henkilotunnus)
+    if existing is not None:
+        end_plans_in_force(officer, existing)
+        archive(archivist, existing, "E2e: aiempi asiakkuus päättyi")
+    assert record_of(officer, henkilotunnus) is None
