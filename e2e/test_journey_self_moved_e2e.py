@@ -69,7 +69,9 @@ def test_from_a_target_group_list_to_an_active_integration_plan(
 
     path = f"/v1/outreach/targets/{target['id']}"
     etag = f'"{target["version"]}"'
-    missed, etag = act(officer, f"{path}/contacts", etag, {"outcome": "not-reached", "channel": "phone"})
+    missed, etag = act(
+        officer, f"{path}/contacts", etag, {"outcome": "not-reached", "channel": "phone"}
+    )
     assert missed["status"] == "not-reached"
     reached, etag = act(
         officer,
@@ -89,9 +91,14 @@ def test_from_a_target_group_list_to_an_active_integration_plan(
     )
     kinds = [e["kind"] for e in ok(officer.get(f"{path}/history"))["items"]]
     assert kinds[-3:] == ["contact", "contact", "client-created"]
-    assert code not in {t["henkilotunnus"] for t in ok(
-        officer.get("/v1/outreach/targets/window-ending", params={"within_days": 5, "page_size": 200})
-    )["items"]}
+    assert code not in {
+        t["henkilotunnus"]
+        for t in ok(
+            officer.get(
+                "/v1/outreach/targets/window-ending", params={"within_days": 5, "page_size": 200}
+            )
+        )["items"]
+    }
     assert ok(client_user.get("/v1/me"))["id"] == client_id
 
     # The basic assessment of service need.
@@ -155,7 +162,9 @@ def _own_trail(client_user: Api) -> set[str]:
     actions: set[str] = set()
     token = ""
     while True:
-        page = ok(client_user.get("/v1/me/audit-trail", params={"page_size": 200, "page_token": token}))
+        page = ok(
+            client_user.get("/v1/me/audit-trail", params={"page_size": 200, "page_token": token})
+        )
         actions |= {e["action"] for e in page["items"]}
         token = page.get("next_page_token") or ""
         if not token:

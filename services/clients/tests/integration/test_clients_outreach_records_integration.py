@@ -95,4 +95,3 @@ async def test_the_outreach_target_is_archived_and_removed_with_the_client(svc: 
     assert groups == 1
     assert {row.target_id for row in events} == {(await svc.target_of(other)).id}
     assert remaining == 0
-
