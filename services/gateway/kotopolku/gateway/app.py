@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from kotopolku.gateway import selfservice
+from kotopolku.gateway.auth.gate import AuthenticationGate
 from kotopolku.gateway.guard import UnexpectedErrorGuard
 from kotopolku.gateway.metrics import MetricsMiddleware
 from kotopolku.gateway.problems import install_handlers
@@ -102,6 +103,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     selfservice.install(app, settings)
+    # Innermost: no /v1 body is read before the caller is authenticated.
+    app.add_middleware(AuthenticationGate, openapi=lambda: app.openapi())
     app.add_middleware(UnexpectedErrorGuard)
     app.add_middleware(MetricsMiddleware)
     # Feed URLs carry a secret: no span may record them.
