@@ -128,9 +128,7 @@ CALLS: dict[str, Callable[[World], dict[str, Any]]] = {
             "completed_on": TODAY.isoformat(),
         }
     },
-    "POST /v1/clients/{client_id}/plans": lambda x: {
-        "json": w.plan_body(x["programme_service"])
-    },
+    "POST /v1/clients/{client_id}/plans": lambda x: {"json": w.plan_body(x["programme_service"])},
     "PATCH /v1/plans/{plan_id}": lambda _: {"json": {"follow_up_plan": "Seuranta jatkuu"}},
     "POST /v1/plans/{plan_id}/reviews": lambda _: {
         "json": {"reason": "scheduled", "outcome": "continue"}

@@ -2,8 +2,8 @@
 
 The suite runs against a started system like the rest of e2e/ (KOTOPOLKU_API_URL,
 KOTOPOLKU_KEYCLOAK_URL). Reports go to ``KOTOPOLKU_SECURITY_REPORTS`` (default var/security/).
-The leak scan (``test_security_zz_leaks.py``) is moved to the very end of the session, after
-every other e2e test has left its traces in the logs.
+Schemathesis and then the leak scan (``test_security_zz_leaks.py``) are moved to the very end of
+the session, after every other e2e test has left its traces in the logs.
 """
 
 from __future__ import annotations
@@ -16,16 +16,40 @@ import httpx
 import pytest
 
 from e2e.conftest import Api
+from e2e.security.backends import state_directory
 from e2e.security.principals import PRINCIPALS, api_of
 from e2e.security.world import World, build_world
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LEAK_SCAN_MODULE = "test_security_zz_leaks.py"
+SCHEMATHESIS_MODULE = "test_security_schemathesis.py"
+
+
+# Where each log of the stack ended when the session began: the leak scan reads what this
+# session wrote (the logs of a long-lived stack also hold earlier runs).
+LOG_START: dict[Path, int] = {}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    last = [item for item in items if item.path.name == LEAK_SCAN_MODULE]
-    items[:] = [item for item in items if item.path.name != LEAK_SCAN_MODULE] + last
+    """Schemathesis makes up data of all kinds, and the leak scan reads what every other test
+    left behind: both run last, in that order."""
+
+    def order(item: pytest.Item) -> int:
+        return {SCHEMATHESIS_MODULE: 1, LEAK_SCAN_MODULE: 2}.get(item.path.name, 0)
+
+    items.sort(key=order)
+    LOG_START.update({path: path.stat().st_size for path in log_files()})
+
+
+def log_files() -> list[Path]:
+    """The JSON logs (and console spans) of the stack's services; Keycloak's and the dev sinks'
+    stand for systems outside Kotopolku."""
+    directory = state_directory() / "log"
+    return sorted(
+        path
+        for path in directory.glob("*.log")
+        if path.name not in ("keycloak.log", "dev-sinks.log")
+    )
 
 
 @pytest.fixture(scope="session")

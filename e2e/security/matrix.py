@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import schemathesis
+from schemathesis.core.failures import FailureGroup
 
 from e2e.conftest import Api
 from e2e.security.calls import FRESH, Call, call_of, path_of
@@ -77,6 +79,7 @@ class Matrix:
         self.policy = flat_policy()
         self.outcomes: list[Outcome] = []
         self.requests = 0
+        self.document = schemathesis.openapi.from_dict(openapi)
 
     # --- running -----------------------------------------------------------------------------
 
@@ -105,12 +108,13 @@ class Matrix:
             if expected is Expect.ALLOW:
                 continue
             response = self._send(principal.code, call, version)
-            outcome = Outcome(operation, principal.code, expected, response.status_code)
-            outcome.problem = _judge(expected, response)
+            problem = _judge(expected, response)
             if expected is Expect.HIDDEN and response.status_code == 422:
-                outcome.problem = self._as_if_missing(principal.code, call, response)
-            elif outcome.ok and expected is Expect.FORBIDDEN:
-                outcome.problem = self._forbidden_without_the_record(principal.code, call)
+                problem = self._as_if_missing(principal.code, call, response)
+            elif not problem and expected is Expect.FORBIDDEN:
+                problem = self._forbidden_without_the_record(principal.code, call)
+            outcome = Outcome(operation, principal.code, expected, response.status_code)
+            outcome.problem = problem or self._conformance(call, response)
             self.outcomes.append(outcome)
         if version is not None and self._version(call) != version:
             self.outcomes.append(
@@ -164,10 +168,18 @@ class Matrix:
             call = call_of(operation, world)
             response = self._send(principal.code, call, self._version(call, world))
             outcome = Outcome(operation, principal.code, Expect.ALLOW, response.status_code)
-            outcome.problem = _judge(Expect.ALLOW, response)
+            outcome.problem = _judge(Expect.ALLOW, response) or self._conformance(call, response)
             if response.status_code >= 400:
                 outcome.said = _said(response)
             self.outcomes.append(outcome)
+
+    def _conformance(self, call: Call, response: httpx.Response) -> str:
+        """Every answer, allowed or refused, as the OpenAPI document describes it."""
+        try:
+            self.document[call.template][call.method.lower()].validate_response(response)
+        except (AssertionError, FailureGroup) as error:
+            return "the answer does not match the document: " + str(error).strip().split("\n")[0]
+        return ""
 
     def _send(self, code: str, call: Call, version: str | None) -> httpx.Response:
         kwargs = dict(call.kwargs)
@@ -264,8 +276,14 @@ def write_reports(outcomes: list[Outcome], policy: dict[str, Rule], directory: P
         writer.writerow(["area", "operation", "principal", "expected", "status", "problem"])
         for o in outcomes:
             writer.writerow(
-                [area_of(o.operation), o.operation, o.principal, o.expected.value, o.status,
-                 o.problem]
+                [
+                    area_of(o.operation),
+                    o.operation,
+                    o.principal,
+                    o.expected.value,
+                    o.status,
+                    o.problem,
+                ]
             )
     codes = [p.code for p in PRINCIPALS]
     failures = [o for o in outcomes if not o.ok]
@@ -279,8 +297,7 @@ def write_reports(outcomes: list[Outcome], policy: dict[str, Rule], directory: P
         "Cell: the status the principal got. ✓ = as the policy says (allowed: 2xx or a "
         "409/412/422 business answer; hidden: 404; refused: 403; no token: 401); "
         "✗ = not as the policy says.",
-        "Allowed calls by status: "
-        + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())),
+        "Allowed calls by status: " + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())),
         "",
         "| principal | who |",
         "|---|---|",

@@ -42,9 +42,7 @@ def test_the_authorisation_matrix(
     written = write_reports(outcomes, flat_policy(), reports)
     cells = {(o.operation, o.principal) for o in outcomes if o.principal != "*"}
     assert len(cells) == len(operations(openapi)) * len(BY_CODE)
-    differences = [
-        f"{o.operation} as {o.principal}: {o.problem}" for o in outcomes if not o.ok
-    ]
+    differences = [f"{o.operation} as {o.principal}: {o.problem}" for o in outcomes if not o.ok]
     assert not differences, (
         f"{len(differences)} answers differ from e2e/security/policy.py "
         f"(see {written[0]}):\n" + "\n".join(differences)

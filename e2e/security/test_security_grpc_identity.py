@@ -101,11 +101,7 @@ def _request(descriptor: Any, world: World) -> bytes:
     message = message_factory.GetMessageClass(descriptor.input_type)()
     for field in descriptor.input_type.fields:
         record = ID_FIELDS.get(field.name)
-        if (
-            record in world.ids
-            and field.type == field.TYPE_STRING
-            and not field.is_repeated
-        ):
+        if record in world.ids and field.type == field.TYPE_STRING and not field.is_repeated:
             setattr(message, field.name, world[record])
     return bytes(message.SerializeToString())
 
@@ -146,7 +142,9 @@ def methods(channels: dict[str, grpc.Channel], world: World) -> list[Method]:
     return found
 
 
-def _call(channel: grpc.Channel, method: Method, metadata: list[tuple[str, str]]) -> grpc.StatusCode:
+def _call(
+    channel: grpc.Channel, method: Method, metadata: list[tuple[str, str]]
+) -> grpc.StatusCode:
     stub = channel.unary_unary(
         method.path, request_serializer=lambda b: b, response_deserializer=lambda b: b
     )
@@ -235,9 +233,7 @@ def _spoofs(officer_token: str) -> dict[str, list[tuple[str, str]]]:
         ]
     if service is not None:
         service_signer = AssertionSigner.from_file(service, f"{SERVICE_ISSUER_PREFIX}clients")
-        spoofs["the service key claiming a user"] = [
-            (METADATA_KEY, service_signer.sign(PROBE))
-        ]
+        spoofs["the service key claiming a user"] = [(METADATA_KEY, service_signer.sign(PROBE))]
         spoofs["the service key claiming a user beside internal-service"] = [
             (
                 METADATA_KEY,

@@ -80,9 +80,7 @@ def test_hmac_keyed_with_the_realms_real_public_key_is_refused(
         for name, secret in _public_key_encodings(realm_key).items():
             header = {"alg": algorithm, "typ": "JWT", "kid": realm_key["kid"]}
             signing_input = f"{_segment(header)}.{_segment(officer.claims)}"
-            signature = jwt.get_algorithm_by_name(algorithm).sign(
-                signing_input.encode(), secret
-            )
+            signature = jwt.get_algorithm_by_name(algorithm).sign(signing_input.encode(), secret)
             problem = _refused(http, f"{signing_input}.{_b64(signature)}")
             assert "algorithm" in problem["detail"], (algorithm, name)
 
@@ -109,7 +107,9 @@ def test_an_accepted_algorithm_that_does_not_match_the_key_is_refused(
 ) -> None:
     """ES256 is accepted too, but not with the realm's RSA key: the key decides."""
     attacker = ec.generate_private_key(ec.SECP256R1())
-    forged = jwt.encode(officer.claims, attacker, algorithm="ES256", headers={"kid": realm_key["kid"]})
+    forged = jwt.encode(
+        officer.claims, attacker, algorithm="ES256", headers={"kid": realm_key["kid"]}
+    )
     _refused(http, forged)
     _, payload, signature = (officer.token or "").split(".")
     relabelled = _segment({"alg": "ES256", "typ": "JWT", "kid": realm_key["kid"]})
@@ -224,13 +224,11 @@ def test_a_token_of_another_realm_is_refused(http: httpx.Client) -> None:
     _refused(http, token)
 
 
-def test_a_token_counts_only_in_the_authorization_header(
-    http: httpx.Client, officer: Api
-) -> None:
+def test_a_token_counts_only_in_the_authorization_header(http: httpx.Client, officer: Api) -> None:
     token = officer.token or ""
     for request in (
         {"params": {"access_token": token}},
-        {"cookies": {"access_token": token}},
+        {"headers": {"Cookie": f"access_token={token}"}},
         {"headers": {"Authorization": f"Token {token}"}},
         {"headers": {"Authorization": f"Basic {token}"}},
         {"headers": {"Authorization": f"Bearer{token}"}},

@@ -30,6 +30,7 @@ from kotopolku.gateway.routers import (
     referrals,
 )
 from kotopolku.gateway.settings import GatewaySettings
+from kotopolku.gateway.span_privacy import drop_query_string
 from kotopolku.gateway.state import GatewayState
 
 DESCRIPTION = """
@@ -107,9 +108,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(AuthenticationGate, openapi=lambda: app.openapi())
     app.add_middleware(UnexpectedErrorGuard)
     app.add_middleware(MetricsMiddleware)
-    # Feed URLs carry a secret: no span may record them.
+    # Feed URLs carry a secret: no span may record them. Nor a query string (span_privacy).
     FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="healthz,readyz,metrics,calendar-feeds/[^/]+[.]ics"
+        app,
+        excluded_urls="healthz,readyz,metrics,calendar-feeds/[^/]+[.]ics",
+        server_request_hook=drop_query_string,
     )
 
     original_openapi = app.openapi
