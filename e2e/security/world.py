@@ -74,13 +74,15 @@ def own_client_record(officer: Api, client_user: Api) -> str:
         return str(found[0]["id"])
     century = {"+": 1800, "-": 1900, "A": 2000}.get(code[6], 1900)
     born = f"{century + int(code[4:6])}-{code[2:4]}-{code[0:2]}"
+    # Named as the user is in Keycloak: other tests (self-service) read the name back.
+    claims = client_user.claims
     return str(
         _ok(
             officer.post(
                 "/v1/clients",
                 json={
-                    "first_names": "Testi",
-                    "last_name": unique_name("Omatieto"),
+                    "first_names": claims.get("given_name") or "Testi",
+                    "last_name": claims.get("family_name") or unique_name("Omatieto"),
                     "date_of_birth": born,
                     "henkilotunnus": code,
                     "languages": ["ar", "fi"],
