@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from e2e.conftest import Api, new_client
+from e2e.welfare_support import start_cooperation
 
 AREAS = (
     "literacy",
@@ -55,6 +56,9 @@ def test_multi_sector_assessment_with_the_welfare_area_and_a_provider(
     )
     assert created.status_code == 201, created.text
     location = created.headers["location"]
+    # The team's welfare area sees the assessment once it accepted the cooperation.
+    assert worker.get(location).status_code == 404
+    start_cooperation(officer, worker, client["id"], "pirkanmaa")
 
     # The welfare area's worker writes its sections and a note only its area sees.
     written = worker.patch(

@@ -15,6 +15,7 @@ import pytest
 
 from e2e.conftest import Api, new_client
 from e2e.test_assessment_e2e import basic_areas
+from e2e.welfare_support import start_cooperation
 
 TODAY = date.today()
 
@@ -332,6 +333,9 @@ def test_a_multi_sector_plan_is_shared_with_its_welfare_area_only(
     }
     plan = _ok(officer.post(f"/v1/clients/{client['id']}/plans", json=body), 201)
     pirkanmaa, vantaa = as_user("pirkanmaa.worker"), as_user("vantaakerava.worker")
+    # Shared once the welfare area accepted the client's multi-sector cooperation.
+    assert pirkanmaa.get(f"/v1/plans/{plan['id']}").status_code == 404
+    start_cooperation(officer, pirkanmaa, client["id"], "pirkanmaa")
 
     assert _ok(pirkanmaa.get(f"/v1/plans/{plan['id']}"))["welfare_area"] == "pirkanmaa"
     assert vantaa.get(f"/v1/plans/{plan['id']}").status_code == 404

@@ -161,3 +161,78 @@ def test_the_pages_carry_a_strict_content_security_policy(http: Any) -> None:
     config = http.get("/app/config.json").json()
     assert config["client_id"] == "kotopolku-ui"
     assert config["authority"].endswith("/realms/kotopolku")
+
+
+def _appointment_soon(officer: Api, client_id: str) -> dict[str, Any]:
+    """An appointment of the client within the next weeks, at a random free-looking hour."""
+    day = date.today() + timedelta(days=uuid.uuid4().int % 40 + 3)
+    hour = uuid.uuid4().int % 6 + 8
+    title = f"Ohjauskäynti {uuid.uuid4().hex[:6]}"
+    created = officer.post(
+        f"/v1/clients/{client_id}/appointments",
+        json={
+            "kind": "appointment",
+            "title": title,
+            "location": "Toinen linja 4, Helsinki",
+            "start": f"{day.isoformat()}T{hour:02d}:00",
+            "end": f"{day.isoformat()}T{hour:02d}:45",
+            "assignees": [{"kind": "client"}],
+            "organiser": "Helsingin kotoutumispalvelut",
+        },
+        params={"allow_conflicts": "true"},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert created.status_code == 201, created.text
+    return dict(created.json())
+
+
+def test_a_client_signs_the_plan_sees_appointments_and_answers_a_message(
+    page: Any, officer: Api, own_record: dict[str, Any]
+) -> None:
+    appointment = _appointment_soon(officer, own_record["id"])
+    subject = f"Kurssin aloitus {uuid.uuid4().hex[:6]}"
+    thread = officer.post(
+        f"/v1/clients/{own_record['id']}/threads",
+        json={"subject": subject, "body": "Hei! Kurssi alkaa maanantaina klo 9."},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert thread.status_code == 201, thread.text
+    plan = _submitted_plan(officer, own_record["id"])
+    created = officer.post(
+        f"/v1/plans/{plan['id']}/signing-requests",
+        json={"order": "sequential"},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert created.status_code == 201, created.text
+    request = created.json()
+    signed = officer.post(
+        f"/v1/signing-requests/{request['id']}/sign", headers={"If-Match": created.headers["etag"]}
+    )
+    assert signed.status_code == 200, signed.text
+
+    _sign_in(page, "client.amina")
+    assert appointment["title"] in page.locator("#appointments-list").inner_text()
+
+    # The plan document is there to read, and the client signs it.
+    card = page.locator("article.signing").filter(has=page.locator("button.sign")).first
+    with page.expect_download() as download:
+        card.locator("a.document").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    card.locator("button.sign").click()
+    page.wait_for_selector("#status:text('Allekirjoitit asiakirjan.')")
+    done = officer.get(f"/v1/signing-requests/{request['id']}").json()
+    assert done["status"] == "completed"
+    assert [s["status"] for s in done["signers"]] == ["signed", "signed"]
+
+    # The conversation opens, is marked read, and takes a reply.
+    thread_card = page.locator("article.thread", has_text=subject)
+    thread_card.locator("button.thread-open").click()
+    page.wait_for_selector("#reply-body")
+    assert "Kurssi alkaa maanantaina" in thread_card.inner_text()
+    page.fill("#reply-body", "Kiitos, tulen paikalle.")
+    page.locator("form.reply button[type=submit]").click()
+    page.wait_for_selector("#status:text('Viesti lähetetty.')")
+    messages = officer.get(f"/v1/threads/{thread.json()['id']}/messages").json()["items"]
+    assert [m["body"] for m in messages][-1] == "Kiitos, tulen paikalle."
+    assert accessibility_violations(page) == []
+    _check_phone_layout(page, "self-service-fi-360-messages.png")

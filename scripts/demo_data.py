@@ -36,6 +36,46 @@ TAMPERE = [
 ]
 
 
+# A quota refugee family proposed to Tampere, to be consulted with Pirkanmaa (the welfare area).
+PROPOSAL = {
+    "ely_centre": "ely-pirkanmaa",
+    "ely_reference": "ELY-PIR-DEMO-1",
+    "basis": "quota-refugee",
+    "persons": [
+        {
+            "role": "principal",
+            "first_names": "Hodan",
+            "last_name": "Warsame",
+            "date_of_birth": "1986-04-17",
+            "languages": ["so", "ar"],
+            "service_needs": ["trauma-support"],
+        },
+        {
+            "role": "child",
+            "first_names": "Idil",
+            "last_name": "Warsame",
+            "date_of_birth": "2019-01-28",
+            "languages": ["so"],
+        },
+    ],
+}
+
+
+def _consultation(api: httpx.Client, token: str) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    proposal = api.post(
+        "/v1/placement-proposals",
+        json=PROPOSAL,
+        headers={**auth, "Idempotency-Key": "demo-proposal-1"},
+    )
+    proposal.raise_for_status()
+    api.post(
+        f"/v1/placement-proposals/{proposal.json()['id']}/consultation",
+        json={},
+        headers={**auth, "Idempotency-Key": "demo-consultation-1"},
+    ).raise_for_status()
+
+
 def _client(api: httpx.Client, token: str, row: tuple[Any, ...], extra: dict[str, Any]) -> Any:
     first, last, born, languages, segment = row
     response = api.post(
@@ -212,9 +252,11 @@ def main() -> int:
             headers={"Authorization": f"Bearer {referrer}", "Idempotency-Key": "demo-referral-1"},
         ).raise_for_status()
         articles = _guidance(api, helsinki, user_token("helsinki.manager"))
+        _consultation(api, tampere)
     print(
         f"demo data: {sum(1 for c in created if c)} clients, 1 referral, 1 thread,"
-        f" {contracts} contracts, {articles} knowledge-base articles (idempotent)"
+        f" {contracts} contracts, {articles} knowledge-base articles,"
+        " 1 placement proposal consulted with Pirkanmaa (idempotent)"
     )
     return 0
 

@@ -56,6 +56,25 @@ def secret(name: str, namespace: str, data: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def esign_signing_files() -> dict[str, str]:
+    """The e-signature service's dev signing chain: a root CA and one certificate per
+    municipality of the dev realm (kotopolku-esign dev-certificates, in a throwaway directory)."""
+    import tempfile
+
+    from kotopolku.esign.__main__ import DEV_MUNICIPALITIES
+    from kotopolku.esign.certificates import generate_dev_certificates
+
+    with tempfile.TemporaryDirectory() as directory:
+        generate_dev_certificates(Path(directory), DEV_MUNICIPALITIES)
+        # The flat files the service reads; the root CA's own key (in a subdirectory) stays out.
+        files = sorted(p for p in Path(directory).iterdir() if p.is_file())
+        return {path.name: path.read_text() for path in files}
+
+
+# Secrets a service mounts as files (services.*.secretMounts), by service: how to make them.
+MOUNTED_SECRET_FILES = {"esign": esign_signing_files}
+
+
 def dev_secrets(
     values: dict[str, Any], release: str, namespace: str, postgres_password: str | None = None
 ) -> list[dict[str, Any]]:
@@ -92,6 +111,12 @@ def dev_secrets(
             f"kotopolku_{name.replace('-', '_')}"
         )
         out.append(secret(secret_name, namespace, {svc["database"]["secretKey"]: url}))
+    for name, entry in values["services"].items():
+        svc = merge(values["default"], entry or {})
+        if not svc.get("enabled", True):
+            continue
+        for mount in svc.get("secretMounts") or []:
+            out.append(secret(mount["secretName"], namespace, MOUNTED_SECRET_FILES[name]()))
     kc_db = values["keycloak"]["database"]
     if kc_db.get("vendor") == "postgres" and kc_db.get("existingSecret"):
         out.append(

@@ -25,7 +25,8 @@ GRPC_PORT_BASE="${GRPC_PORT_BASE:-50050}"
 declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programme]=5
   [welfare]=6 [appointments]=7 [messaging]=8 [interpretation]=9 [esign]=10 [archive]=11
   [contracts]=12 [guidance]=13 [reporting]=14)
-BACKENDS=(clients audit assessment plans programme appointments messaging interpretation esign contracts guidance)
+BACKENDS=(clients audit assessment plans programme welfare appointments messaging interpretation esign
+  contracts guidance)
 SERVICES=(dev-sinks "${BACKENDS[@]}" gateway)
 DEV_SINKS_SMTP_PORT="${DEV_SINKS_SMTP_PORT:-$((GRPC_PORT_BASE + 40))}"
 DEV_SINKS_HTTP_PORT="${DEV_SINKS_HTTP_PORT:-$((GRPC_PORT_BASE + 41))}"

@@ -209,8 +209,11 @@ def test_every_secret_the_pods_need_is_referenced_by_name_only(docs, value_set):
         platform.add(values["keycloak"]["database"].get("existingSecret") or "")
         assert referenced - platform <= external, "an ExternalSecret for every service Secret"
         for external_secret in of_kind(docs, "ExternalSecret"):
-            for item in external_secret["spec"]["data"]:
+            for item in external_secret["spec"].get("data", []):
                 assert set(item["remoteRef"]) <= {"key", "property"}
+            for item in external_secret["spec"].get("dataFrom", []):
+                assert set(item) == {"extract"}
+                assert set(item["extract"]) == {"key"}
     else:
         assert external == set()
 

@@ -47,7 +47,9 @@ class Installation:
 
 
 @pytest.fixture
-async def installation(keys: testing.TestKeys, database_url: str) -> AsyncIterator[Installation]:
+async def installation(
+    keys: testing.TestKeys, database_url: str, tmp_path: Path
+) -> AsyncIterator[Installation]:
     common = {
         "grpc_port": 0,
         "database_url": database_url,
@@ -58,9 +60,13 @@ async def installation(keys: testing.TestKeys, database_url: str) -> AsyncIterat
     }
     audit = ServiceHost(AUDIT, AuditSettings(**common), verifier=keys.verifier())
     await audit.start()
+    # Each service has a database of its own, as everywhere else.
     clients = ServiceHost(
         CLIENTS,
-        ClientsSettings(**common, audit_address=f"127.0.0.1:{audit.port}"),
+        ClientsSettings(
+            **{**common, "database_url": f"sqlite:///{tmp_path / 'clients.db'}"},
+            audit_address=f"127.0.0.1:{audit.port}",
+        ),
         verifier=keys.verifier(),
     )
     await clients.start()

@@ -62,6 +62,8 @@ from kotopolku.plans.service import DEFINITION as PLANS_DEFINITION
 from kotopolku.plans.service import PlansSettings
 from kotopolku.programme.service import DEFINITION as PROGRAMME_DEFINITION
 from kotopolku.programme.service import ProgrammeSettings
+from kotopolku.welfare.service import DEFINITION as WELFARE_DEFINITION
+from kotopolku.welfare.service import WelfareSettings
 
 AUDIENCE = "kotopolku-gateway"
 REALM_PATH = "/realms/kotopolku"
@@ -398,6 +400,7 @@ EXTRA_BACKENDS = (
     Backend("assessment", ASSESSMENT_DEFINITION, AssessmentSettings),
     Backend("plans", PLANS_DEFINITION, PlansSettings),
     Backend("programme", PROGRAMME_DEFINITION, ProgrammeSettings),
+    Backend("welfare", WELFARE_DEFINITION, WelfareSettings),
     Backend("messaging", MESSAGING_DEFINITION, MessagingSettings),
     Backend("appointments", APPOINTMENTS_DEFINITION, AppointmentsSettings),
     Backend("interpretation", INTERPRETATION_DEFINITION, InterpretationSettings),

@@ -425,6 +425,49 @@ async def test_purpose_of_use_is_recorded_and_checked(gateway: GatewayStack) -> 
     assert await recorded() == ["welfare-cooperation"]
 
 
+async def test_xroad_headers_are_checked_and_kept_in_the_audit_record(
+    gateway: GatewayStack,
+) -> None:
+    created = (await create(gateway, person("Saara", "Lindqvist"))).json()
+    path = f"/v1/clients/{created['id']}"
+    xroad = {
+        "X-Road-Client": "FI-TEST/GOV/0245437-2/kotopolku-client",
+        "X-Road-Id": "6f0d2a1e-1111-4c4c-8b8b-000000000042",
+        "X-Road-UserId": "FI-officer-42",
+        "X-Road-Issue": "HEL-2026-0042",
+    }
+    malformed = await gateway.http.get(
+        path, headers=gateway.officer(**{**xroad, "X-Road-Client": "not-a-subsystem"})
+    )
+    problem = assert_problem(malformed, 422, "validation-error")
+    assert [e["field"] for e in problem["errors"]] == ["X-Road-Client"]
+    without_client = await gateway.http.get(
+        path, headers=gateway.officer(**{"X-Road-Id": "only-an-id"})
+    )
+    assert_problem(without_client, 422, "validation-error")
+    assert (await gateway.http.get(path, headers=gateway.officer(**xroad))).status_code == 200
+
+    async def reads() -> list[dict[str, Any]]:
+        response = await gateway.http.get(
+            "/v1/audit/events",
+            params={"subject_client_id": created["id"]},
+            headers=gateway.auditor(),
+        )
+        return [e for e in response.json()["items"] if e["action"] == "client.read"]
+
+    async def arrived() -> bool:
+        return bool(await reads())
+
+    await wait_until(arrived, 5, "the read's audit event")
+    [read] = await reads()
+    assert read["context"] == {
+        "x-road-client": xroad["X-Road-Client"],
+        "x-road-id": xroad["X-Road-Id"],
+        "x-road-user-id": xroad["X-Road-UserId"],
+        "x-road-issue": xroad["X-Road-Issue"],
+    }
+
+
 async def test_me_returns_the_clients_own_record(gateway: GatewayStack) -> None:
     code = hetu(date(1979, 11, 30), 904)
     created = (await create(gateway, person("Hodan", "Warsame", date(1979, 11, 30), 904))).json()

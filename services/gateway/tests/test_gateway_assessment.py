@@ -245,6 +245,32 @@ async def test_bad_input_is_a_problem_naming_the_fields(gateway: GatewayStack) -
     problem(await gateway.http.post(path, json={}, headers=manager(gateway)), 403, "forbidden")
 
 
+async def cooperate(gateway: GatewayStack, client_id: str, area: str) -> None:
+    """The welfare area's accepted cooperation in the client's multi-sector assessment."""
+    requested = await gateway.http.post(
+        f"/v1/clients/{client_id}/cooperations",
+        json={
+            "scope": ["multi-sector-assessment"],
+            "welfare_area": area,
+            "reason": "Monialainen arviointi",
+            "municipal_contact": {"name": "Olli Ohjaaja", "phone": "040 1234567"},
+            "basis": {
+                "kind": "legal",
+                "categories": ["multi-sector-assessment"],
+                "legal_reference": "Laki kotoutumisen edistämisestä 681/2023",
+            },
+        },
+        headers=gateway.officer(),
+    )
+    assert requested.status_code == 201, requested.text
+    answered = await gateway.http.post(
+        f"/v1/welfare-area/cooperations/{requested.json()['id']}/answer",
+        json={"accept": True, "responsible": {"name": "Sari Sosiaali", "phone": "0407654321"}},
+        headers=worker(gateway, area),
+    )
+    assert answered.status_code == 200, answered.text
+
+
 async def test_multi_sector_sensitive_notes_stay_with_their_welfare_area(
     gateway: GatewayStack,
 ) -> None:
@@ -270,6 +296,9 @@ async def test_multi_sector_sensitive_notes_stay_with_their_welfare_area(
     )
     assert created.status_code == 201, created.text
     location = created.headers["location"]
+    # The team's welfare area sees the assessment once it accepted the cooperation.
+    assert (await gateway.http.get(location, headers=worker(gateway))).status_code == 404
+    await cooperate(gateway, client_id, "pirkanmaa")
 
     written = await gateway.http.patch(
         location,

@@ -36,6 +36,9 @@ class AuditEntry:
     municipality: str = ""
     fields: tuple[str, ...] = ()
     outcome: str = Outcome.SUCCESS
+    # Further named facts, e.g. the recipient and basis of a disclosure to another organisation
+    # ("recipient", "basis"). Names and codes, never personal data.
+    context: tuple[tuple[str, str], ...] = ()
 
 
 class AuditRecorder:
@@ -52,6 +55,10 @@ class AuditRecorder:
         self._on_recorded = on_recorded
 
     def event(self, caller: Caller, entry: AuditEntry) -> audit_pb2.AuditEvent:
+        # The X-Road headers of the call (when it came through a security server) go with
+        # every event it caused, so the partner's own log and ours can be matched.
+        context = dict(caller.xroad.audit_context()) if caller.xroad is not None else {}
+        context.update(entry.context)
         return audit_pb2.AuditEvent(
             event_id=str(uuid.uuid4()),
             occurred_at=to_timestamp(self._clock()),
@@ -67,6 +74,7 @@ class AuditRecorder:
             trace_id=current_trace_id(),
             service=self._service,
             outcome=entry.outcome,
+            context=context,
         )
 
     async def record(

@@ -52,6 +52,45 @@ class Role:
 
 
 @dataclass(frozen=True, slots=True)
+class XRoadHeaders:
+    """The X-Road (Suomi.fi-palveluväylä) REST headers of a call that came through a security
+    server. They identify the call in the partner's own logs, so the audit record keeps them.
+
+    ``client`` is the calling subsystem (``X-Road-Client``: ``INSTANCE/CLASS/MEMBER/SUBSYSTEM``),
+    ``message_id`` the message id (``X-Road-Id``), ``user_id`` the end user in the client
+    organisation (``X-Road-UserId``; personal data, never logged) and ``issue`` the case the call
+    belongs to (``X-Road-Issue``).
+    """
+
+    client: str = ""
+    message_id: str = ""
+    user_id: str = field(default="", repr=False)
+    issue: str = ""
+
+    def audit_context(self) -> tuple[tuple[str, str], ...]:
+        """The headers as named audit facts; absent ones are left out."""
+        named = (
+            ("x-road-client", self.client),
+            ("x-road-id", self.message_id),
+            ("x-road-user-id", self.user_id),
+            ("x-road-issue", self.issue),
+        )
+        return tuple((name, value) for name, value in named if value)
+
+    def claims(self) -> dict[str, str]:
+        named = {"c": self.client, "i": self.message_id, "u": self.user_id, "s": self.issue}
+        return {key: value for key, value in named.items() if value}
+
+    @classmethod
+    def from_claims(cls, claims: Any) -> XRoadHeaders | None:
+        if not isinstance(claims, dict):
+            return None
+        values = {key: str(claims.get(key) or "") for key in ("c", "i", "u", "s")}
+        headers = cls(values["c"], values["i"], values["u"], values["s"])
+        return headers if headers.audit_context() else None
+
+
+@dataclass(frozen=True, slots=True)
 class Caller:
     """The authenticated caller of one request, as every service sees it."""
 
@@ -66,6 +105,8 @@ class Caller:
     henkilotunnus: str | None = field(default=None, repr=False)
     # The client record of a client user, once the gateway has resolved it (self-service calls).
     client_id: str | None = None
+    # Set when the call came through an X-Road security server.
+    xroad: XRoadHeaders | None = field(default=None, repr=False)
     # How strongly the user authenticated (the token's ``acr``, e.g. an eIDAS level of assurance)
     # and when (``auth_time``, seconds since the epoch): evidence of an approval or signature.
     acr: str | None = None
@@ -146,6 +187,8 @@ class AssertionSigner:
             "auth_time": caller.auth_time,
         }
         claims.update({k: v for k, v in optional.items() if v})
+        if caller.xroad is not None and caller.xroad.claims():
+            claims["xrd"] = caller.xroad.claims()
         return jwt.encode(claims, self._key, algorithm=_ALGORITHM)
 
     def service_caller(self, service_name: str) -> Caller:
@@ -247,6 +290,7 @@ class AssertionVerifier:
             organisation=claims.get("org"),
             henkilotunnus=claims.get("hetu"),
             client_id=claims.get("cid"),
+            xroad=XRoadHeaders.from_claims(claims.get("xrd")),
             acr=_optional_text(claims.get("acr")),
             auth_time=_optional_int(claims.get("auth_time")),
             assertion=token,

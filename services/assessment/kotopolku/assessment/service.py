@@ -11,6 +11,7 @@ from kotopolku.assessment.client_directory import ClientDirectory
 from kotopolku.assessment.servicer import AssessmentServicer
 from kotopolku.assessment.tables import audit_outbox, idempotency_keys
 from kotopolku.assessment.v1 import assessment_pb2, assessment_pb2_grpc
+from kotopolku.assessment.welfare_gate import WelfareGate
 from kotopolku.clients.v1 import clients_pb2_grpc
 from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
@@ -24,6 +25,9 @@ class AssessmentSettings(ServiceSettings):
     clients_address: str = "127.0.0.1:50051"
     # Deadline of that call (shortened to what is left of the caller's own deadline).
     clients_timeout_seconds: float = Field(5.0, gt=0)
+    # Asked, as the welfare-area caller, whether a team member's welfare area may see an
+    # assessment now (an accepted cooperation on a valid basis).
+    welfare_address: str = "127.0.0.1:50056"
 
 
 def build(runtime: Runtime) -> Sequence[Registration]:
@@ -37,6 +41,7 @@ def build(runtime: Runtime) -> Sequence[Registration]:
         IdempotencyStore(idempotency_keys, runtime.clock),
         runtime.clock,
         ClientDirectory(clients, settings.clients_timeout_seconds),  # type: ignore[arg-type]
+        WelfareGate(runtime.user_channel(settings.welfare_address)),
     )
     return [
         Registration(

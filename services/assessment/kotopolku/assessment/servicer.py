@@ -27,6 +27,7 @@ from kotopolku.assessment.domain import (
 )
 from kotopolku.assessment.v1 import assessment_pb2 as pb
 from kotopolku.assessment.v1 import assessment_pb2_grpc
+from kotopolku.assessment.welfare_gate import WelfareGate
 from kotopolku.clients.v1 import clients_pb2
 from kotopolku.common import pagination
 from kotopolku.common.audit import AuditEntry, AuditRecorder, Outcome
@@ -100,6 +101,11 @@ def _measure_entry(row: Any, action: str, fields: Iterable[str]) -> AuditEntry:
     )
 
 
+def _team_fields(row: Any) -> tuple[str, ...]:
+    """What a welfare-area team member is shown of an assessment (names, not values)."""
+    return ("kind", "state", *(p for p in model.CONTENT_FIELDS if row.content.get(p)))
+
+
 def _position(token: str) -> tuple[datetime, str] | None:
     position = pagination.decode_token(token)
     if position is None:
@@ -125,12 +131,14 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         idempotency: IdempotencyStore,
         clock: Clock,
         clients: ClientDirectory,
+        welfare: WelfareGate,
     ) -> None:
         self._db = database
         self._audit = audit
         self._idempotency = idempotency
         self._clock = clock
         self._clients = clients
+        self._welfare = welfare
 
     def _today(self) -> date:
         return self._clock().date()
@@ -164,6 +172,10 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
             if row is not None
             else None
         )
+        if viewer is not None and viewer.standing is Standing.TEAM:
+            # A welfare area's member: only on an accepted cooperation (welfare_gate.py).
+            [allowed] = await self._welfare.allowed([(row, _team_fields(row))])
+            viewer = viewer if allowed else None
         if viewer is None:
             raise await self._refuse(caller, f"assessments/{key}", action, row, "assessment")
         return row, viewer
@@ -519,7 +531,11 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
                 before=before,
                 limit=size + 1,
             )
-            page = rows[:size]
+            page = list(rows[:size])
+            if worker and not staff:
+                # A welfare area lists only what an accepted cooperation opens (welfare_gate.py).
+                allowed = await self._welfare.allowed([(r, convert.SUMMARY_FIELDS) for r in page])
+                page = [r for r, ok in zip(page, allowed, strict=True) if ok]
             await self._audit.record(
                 connection,
                 caller,
@@ -614,9 +630,17 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
             if access.provider_sees_measure(caller, row):
                 return row, True
             assessment = await repository.get_assessment(connection, row.assessment_id)
-            if assessment is not None and access.viewer_of(
-                caller, assessment.municipality_code, model.team_areas(assessment.content)
-            ):
+            seen = (
+                access.viewer_of(
+                    caller, assessment.municipality_code, model.team_areas(assessment.content)
+                )
+                if assessment is not None
+                else None
+            )
+            if seen is not None and seen.standing is Standing.TEAM:
+                [allowed] = await self._welfare.allowed([(assessment, ("measures",))])
+                seen = seen if allowed else None
+            if seen is not None:
                 return row, False
         raise await self._refuse(caller, f"measures/{key}", action, row, "measure")
 

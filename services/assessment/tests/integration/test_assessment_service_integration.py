@@ -4,7 +4,9 @@ Each test starts the real clients service and the real assessment service with
 :class:`ServiceHost` (migrations, interceptors, identity verification, audit outbox) on fresh
 databases of each kind (SQLite and PostgreSQL), the assessment service pointed at the clients
 service. Calls carry gateway-signed caller assertions. The audit service is not running, so audit
-events are read from each service's ``audit_outbox`` table.
+events are read from each service's ``audit_outbox`` table. A welfare area's team member sees an
+assessment only on an accepted cooperation, which the real welfare service (on a SQLite file of its
+own) holds: :meth:`System.cooperate` requests and accepts one.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ from kotopolku.common.errors import RemoteError, parse_rpc_error
 from kotopolku.common.identity import METADATA_KEY, Caller, Role
 from kotopolku.common.server import ServiceHost
 from kotopolku.common.testing import fresh_postgres_database, postgres_server_or_skip
+from kotopolku.welfare.service import DEFINITION as WELFARE_DEFINITION
+from kotopolku.welfare.service import WelfareSettings
+from kotopolku.welfare.v1 import welfare_pb2, welfare_pb2_grpc
 
 PURPOSE = "integration-services"
 UNREACHABLE = "127.0.0.1:1"
@@ -159,9 +164,37 @@ class System:
     clients_channel: grpc.aio.Channel
     stub: assessment_pb2_grpc.AssessmentServiceAsyncStub
     clients: clients_pb2_grpc.ClientsServiceAsyncStub
+    welfare: welfare_pb2_grpc.WelfareServiceAsyncStub
 
     def md(self, caller: Caller) -> tuple[tuple[str, str], ...]:
         return ((METADATA_KEY, self.keys.assertion(caller)),)
+
+    async def cooperate(self, client_id: str, worker: Caller) -> welfare_pb2.Cooperation:
+        """The welfare area's accepted cooperation in the client's multi-sector assessment."""
+        category = welfare_pb2.DATA_CATEGORY_MULTI_SECTOR_ASSESSMENT
+        requested = await self.welfare.RequestCooperation(
+            welfare_pb2.RequestCooperationRequest(
+                client_id=client_id,
+                welfare_area=worker.welfare_area or "",
+                scope=[category],
+                reason="Monialainen arviointi",
+                municipal_contact=welfare_pb2.MunicipalContact(name="Olli", phone="0401234567"),
+                basis=welfare_pb2.DisclosureBasis(
+                    kind=welfare_pb2.BASIS_KIND_LEGAL,
+                    categories=[category],
+                    legal_reference="Laki kotoutumisen edistämisestä 681/2023",
+                ),
+            ),
+            metadata=self.md(OFFICER),
+        )
+        return await self.welfare.AnswerCooperation(
+            welfare_pb2.AnswerCooperationRequest(
+                cooperation_id=requested.id,
+                accept=True,
+                responsible=welfare_pb2.ResponsiblePerson(name="Sari", phone="0407654321"),
+            ),
+            metadata=self.md(worker),
+        )
 
     async def new_client(
         self, caller: Caller = OFFICER, last_name: str = "Hassan"
@@ -327,7 +360,7 @@ def clients_database_url(database_url: str) -> Iterator[str]:
 
 @pytest.fixture
 async def system(
-    keys: testing.TestKeys, database_url: str, clients_database_url: str
+    keys: testing.TestKeys, database_url: str, clients_database_url: str, tmp_path: Path
 ) -> AsyncIterator[System]:
     clients_host = ServiceHost(
         CLIENTS_DEFINITION,
@@ -335,11 +368,22 @@ async def system(
         verifier=keys.verifier(),
     )
     clients_port = await clients_host.start()
+    welfare_host = ServiceHost(
+        WELFARE_DEFINITION,
+        WelfareSettings(
+            database_url=f"sqlite:///{tmp_path / 'welfare.db'}",
+            clients_address=f"127.0.0.1:{clients_port}",
+            **_settings(keys),
+        ),
+        verifier=keys.verifier(),
+    )
+    welfare_port = await welfare_host.start()
     host = ServiceHost(
         DEFINITION,
         AssessmentSettings(
             database_url=database_url,
             clients_address=f"127.0.0.1:{clients_port}",
+            welfare_address=f"127.0.0.1:{welfare_port}",
             **_settings(keys),
         ),
         verifier=keys.verifier(),
@@ -347,10 +391,12 @@ async def system(
     try:
         port = await host.start()
     except BaseException:
+        await welfare_host.stop(0)
         await clients_host.stop(0)
         raise
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     clients_channel = grpc.aio.insecure_channel(f"127.0.0.1:{clients_port}")
+    welfare_channel = grpc.aio.insecure_channel(f"127.0.0.1:{welfare_port}")
     running = System(
         keys,
         clients_host,
@@ -359,13 +405,16 @@ async def system(
         clients_channel,
         assessment_pb2_grpc.AssessmentServiceStub(channel),  # type: ignore[arg-type]
         clients_pb2_grpc.ClientsServiceStub(clients_channel),  # type: ignore[arg-type]
+        welfare_pb2_grpc.WelfareServiceStub(welfare_channel),  # type: ignore[arg-type]
     )
     try:
         yield running
     finally:
         await channel.close()
         await clients_channel.close()
+        await welfare_channel.close()
         await host.stop(0)
+        await welfare_host.stop(0)
         await clients_host.stop(0)
 
 
@@ -626,6 +675,8 @@ async def _completed(system: System, kind: int = pb.ASSESSMENT_KIND_BASIC) -> pb
         )
         fields += ("multi_sector.team",)
     draft = await system.create(client.id, kind=kind, content=content, fields=fields)
+    if kind == pb.ASSESSMENT_KIND_MULTI_SECTOR:
+        await system.cooperate(client.id, PIRKANMAA)
     return await system.complete(draft)
 
 
@@ -753,6 +804,10 @@ async def test_multi_sector_team_sections_and_sensitive_notes_are_seen_by_the_ri
     section = draft.multi_sector.employment_and_education_service_needs
     assert section.recorded_by == OFFICER.subject
     assert not section.recorded_by_welfare_area
+    # Being in the team opens nothing before the welfare area accepted the cooperation.
+    await rpc_error(system.get(draft.id, PIRKANMAA), grpc.StatusCode.NOT_FOUND)
+    await system.cooperate(client.id, PIRKANMAA)
+    await system.cooperate(client.id, VANTAA)
 
     # A worker of the team's welfare area reads it and writes the welfare-area sections.
     seen = await system.get(draft.id, PIRKANMAA)
@@ -841,6 +896,53 @@ async def test_multi_sector_team_sections_and_sensitive_notes_are_seen_by_the_ri
     del current.multi_sector.team[1]
     await system.update(current, current, "multi_sector.team")
     await rpc_error(system.get(draft.id, PIRKANMAA), grpc.StatusCode.NOT_FOUND)
+
+
+async def test_a_team_member_sees_the_assessment_only_while_the_cooperation_holds(
+    system: System,
+) -> None:
+    """An accepted cooperation on a basis that holds opens the assessment (and its measures) to
+    the team's welfare area; when the basis is withdrawn it answers as if it did not exist."""
+    client = await system.new_client()
+    content = pb.Assessment(
+        multi_sector=pb.MultiSectorAreas(
+            team=[
+                pb.TeamMember(name="Sari", role="sosiaalityöntekijä", welfare_area_code="pirkanmaa")
+            ]
+        )
+    )
+    draft = await system.create(
+        client.id, kind=pb.ASSESSMENT_KIND_MULTI_SECTOR, content=content, fields=("multi_sector",)
+    )
+    measure = await system.order(draft.id)
+    accepted = await system.cooperate(client.id, PIRKANMAA)
+    assert (await system.get(draft.id, PIRKANMAA)).id == draft.id
+    listed = await system.stub.ListAssessments(
+        pb.ListAssessmentsRequest(client_id=client.id), metadata=system.md(PIRKANMAA)
+    )
+    assert [a.id for a in listed.assessments] == [draft.id]
+    seen = await system.stub.GetMeasure(
+        pb.GetMeasureRequest(measure_id=measure.id), metadata=system.md(PIRKANMAA)
+    )
+    assert seen.id == measure.id
+
+    await system.welfare.WithdrawDisclosureBasis(
+        welfare_pb2.WithdrawDisclosureBasisRequest(basis_id=accepted.bases[0].id, reason="Peruttu"),
+        metadata=system.md(OFFICER),
+    )
+    await rpc_error(system.get(draft.id, PIRKANMAA), grpc.StatusCode.NOT_FOUND)
+    await rpc_error(
+        system.stub.GetMeasure(
+            pb.GetMeasureRequest(measure_id=measure.id), metadata=system.md(PIRKANMAA)
+        ),
+        grpc.StatusCode.NOT_FOUND,
+    )
+    listed = await system.stub.ListAssessments(
+        pb.ListAssessmentsRequest(client_id=client.id), metadata=system.md(PIRKANMAA)
+    )
+    assert list(listed.assessments) == []
+    # The municipality's staff are not affected.
+    assert (await system.get(draft.id)).id == draft.id
 
 
 async def test_multi_sector_completion_needs_a_welfare_area_member(system: System) -> None:

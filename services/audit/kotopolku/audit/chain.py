@@ -44,6 +44,8 @@ class EventData:
     trace_id: str
     service: str
     outcome: str
+    # Named facts (e.g. X-Road headers, a disclosure's recipient), sorted by name.
+    context: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,7 @@ def canonical_bytes(event: EventData, position: int, recorded_at: datetime) -> b
 
 
 def _canonical(event: EventData, position: int, recorded_at: str) -> bytes:
-    document = {
+    document: dict[str, object] = {
         "event_id": event.event_id,
         "occurred_at": format_time(event.occurred_at),
         "actor_subject": event.actor_subject,
@@ -105,6 +107,9 @@ def _canonical(event: EventData, position: int, recorded_at: str) -> bytes:
         "position": position,
         "recorded_at": recorded_at,
     }
+    # Only when present, so the entries written before events had a context keep their hashes.
+    if event.context:
+        document["context"] = dict(event.context)
     return _ENCODER.encode(document).encode("utf-8")
 
 

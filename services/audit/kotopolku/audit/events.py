@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Final
@@ -30,6 +31,8 @@ _TEXT_FIELDS: Final = (
     "outcome",
 )
 _REQUIRED_TEXT: Final = ("action", "service")
+MAX_CONTEXT: Final = 20
+_CONTEXT_NAME: Final = re.compile(r"[a-z][a-z0-9-]{0,39}")
 _NAME_LISTS: Final = ("actor_roles", "fields")
 
 
@@ -80,6 +83,17 @@ def _check_event(event: audit_pb2.AuditEvent, prefix: str) -> list[FieldViolatio
             problem = text_problem(value)
             if problem is not None:
                 violations.append(FieldViolation(f"{prefix}.{name}[{index}]", problem))
+    if len(event.context) > MAX_CONTEXT:
+        violations.append(FieldViolation(f"{prefix}.context", f"at most {MAX_CONTEXT} entries"))
+    else:
+        for key, value in event.context.items():
+            if not _CONTEXT_NAME.fullmatch(key):
+                violations.append(
+                    FieldViolation(f"{prefix}.context", f"{key[:40]!r} is not a context name")
+                )
+            problem = text_problem(value)
+            if problem is not None:
+                violations.append(FieldViolation(f"{prefix}.context.{key[:40]}", problem))
     return violations
 
 
@@ -99,6 +113,7 @@ def _event_data(event: audit_pb2.AuditEvent) -> EventData:
         trace_id=event.trace_id,
         service=event.service,
         outcome=event.outcome,
+        context=tuple(sorted(event.context.items())),
     )
 
 
@@ -135,6 +150,7 @@ def to_proto_event(event: EventData) -> audit_pb2.AuditEvent:
         trace_id=event.trace_id,
         service=event.service,
         outcome=event.outcome,
+        context=dict(event.context),
     )
 
 

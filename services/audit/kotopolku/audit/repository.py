@@ -310,6 +310,7 @@ def _row(entry: ChainEntry) -> dict[str, Any]:
         "outcome": event.outcome,
         "previous_hash": entry.previous_hash,
         "entry_hash": entry.entry_hash,
+        "context": _LIST_ENCODER.encode(dict(event.context)) if event.context else "",
     }
 
 
@@ -325,6 +326,18 @@ def _names(stored: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         return (_UNREADABLE, stored)
     return tuple(value)
+
+
+def _context(stored: str) -> tuple[tuple[str, str], ...]:
+    if not stored:
+        return ()
+    try:
+        value = _DECODER.decode(stored)
+    except ValueError:
+        return ((_UNREADABLE, stored),)
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        return ((_UNREADABLE, stored),)
+    return tuple(sorted(value.items()))
 
 
 def _entry(row: Any) -> ChainEntry:
@@ -348,6 +361,7 @@ def _entry(row: Any) -> ChainEntry:
         outcome,
         previous_hash,
         stored_hash,
+        context,
     ) = row
     return ChainEntry(
         event=EventData(
@@ -365,6 +379,7 @@ def _entry(row: Any) -> ChainEntry:
             trace_id=trace_id,
             service=service,
             outcome=outcome,
+            context=_context(context),
         ),
         position=int(position),
         recorded_at=as_utc(recorded_at),

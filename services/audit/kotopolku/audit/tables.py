@@ -32,6 +32,8 @@ audit_entries = sa.Table(
     sa.Column("outcome", sa.Text, nullable=False),
     sa.Column("previous_hash", sa.String(64), nullable=False),
     sa.Column("entry_hash", sa.String(64), nullable=False),
+    # JSON object of named facts (X-Road headers, a disclosure's recipient); "" when none.
+    sa.Column("context", sa.Text, nullable=False, server_default=""),
     sa.UniqueConstraint("event_id", name="uq_audit_entries_event_id"),
     sa.Index("ix_audit_entries_subject_position", "subject_client_id", "position"),
     sa.Index("ix_audit_entries_actor_position", "actor_subject", "position"),

@@ -15,7 +15,7 @@ from kotopolku.common.db import sync_url
 
 def test_migration_matches_the_tables_and_downgrades(database_url: str) -> None:
     migrations.upgrade(database_url, "audit", MIGRATIONS)
-    assert migrations.current_revision(database_url, "audit") == "audit_0001"
+    assert migrations.current_revision(database_url, "audit") == "audit_0002"
     engine = sa.create_engine(sync_url(database_url), poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:

@@ -180,6 +180,45 @@ async def test_stored_events_come_back_as_sent(audit: Audit) -> None:
     assert len(recorded.entry_hash) == 64
 
 
+async def test_the_context_of_an_event_is_kept_and_covered_by_the_chain(audit: Audit) -> None:
+    """X-Road headers and a disclosure's recipient travel in ``context``; the chain covers them,
+    and entries without one keep the hash they always had."""
+    sent = event(
+        context={
+            "x-road-client": "FI-TEST/GOV/0996189-5/pirkanmaa-hva",
+            "x-road-id": "b1e4f7e2-0c3d-4a5e-9f00-000000000001",
+            "x-road-user-id": "FI010190-999W",
+            "x-road-issue": "PIRHA-2026-17",
+            "recipient": "pirkanmaa",
+        }
+    )
+    await audit.append(event(), sent)
+    page = await audit.stub.QueryEvents(
+        audit_pb2.QueryEventsRequest(subject_client_id="client-a"),
+        metadata=audit.user("auditor"),
+    )
+    assert [dict(e.event.context) for e in page.events] == [dict(sent.context), {}]
+    assert (await audit.verify()).intact
+    await audit.sql(
+        "UPDATE audit_entries SET context = replace(context, 'pirkanmaa', 'vantaa')"
+        " WHERE position = 2"
+    )
+    result = await audit.verify()
+    assert (result.intact, result.first_bad_position) == (False, 2)
+
+
+async def test_a_context_with_bad_names_or_values_is_refused(audit: Audit) -> None:
+    error = await rpc_error(
+        lambda: audit.append(event(context={"Bad Name": "x", "recipient": "y" * 1001}))
+    )
+    remote = parse_rpc_error(error)
+    assert remote.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert {v.field for v in remote.violations} == {
+        "events[0].context",
+        "events[0].context.recipient",
+    }
+
+
 @pytest.mark.parametrize("roles", [("admin",), ("auditor",), ("municipal-officer",), ("client",)])
 async def test_a_user_cannot_append(audit: Audit, roles: tuple[str, ...]) -> None:
     error = await rpc_error(

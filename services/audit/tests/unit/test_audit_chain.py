@@ -61,6 +61,8 @@ def changed(value: object) -> object:
     if isinstance(value, str):
         return value + "x"
     if isinstance(value, tuple):
+        if all(isinstance(item, tuple) for item in value):
+            return (*value, ("extra", "x"))
         return (*value, "extra")
     if isinstance(value, datetime):
         return value + timedelta(microseconds=1)
@@ -78,7 +80,19 @@ def test_canonical_bytes_are_sorted_compact_json_with_position_and_recorded_at()
     assert document["position"] == 7
     assert document["recorded_at"] == "2026-03-01T08:30:00.123456Z"
     assert document["occurred_at"] == "2026-03-01T08:30:01.123456Z"
-    assert set(document) == {*EVENT_FIELDS, "position", "recorded_at"}
+    # The context is left out when empty (see below).
+    assert set(document) == {*EVENT_FIELDS, "position", "recorded_at"} - {"context"}
+
+
+def test_the_context_is_in_the_canonical_form_only_when_present() -> None:
+    plain = make_event(1)
+    assert "context" not in json.loads(canonical_bytes(plain, 1, T0))
+    with_context = dataclasses.replace(
+        plain, context=(("recipient", "pirkanmaa"), ("x-road-id", "abc"))
+    )
+    document = json.loads(canonical_bytes(with_context, 1, T0))
+    assert document["context"] == {"recipient": "pirkanmaa", "x-road-id": "abc"}
+    assert canonical_bytes(with_context, 1, T0) != canonical_bytes(plain, 1, T0)
 
 
 def test_canonical_bytes_are_deterministic_across_time_zones() -> None:

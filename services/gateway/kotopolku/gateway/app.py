@@ -28,6 +28,8 @@ from kotopolku.gateway.routers import (
     plans,
     programme,
     referrals,
+    welfare,
+    welfare_area,
 )
 from kotopolku.gateway.settings import GatewaySettings
 from kotopolku.gateway.span_privacy import drop_query_string
@@ -93,6 +95,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         assessment.router,
         plans.router,
         programme.router,
+        welfare.router,
+        welfare_area.router,
         messaging.router,
         appointments.router,
         interpretation.router,

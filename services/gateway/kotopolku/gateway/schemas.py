@@ -364,6 +364,11 @@ class AuditEvent(Model):
     service: str
     outcome: str
     trace_id: str
+    context: dict[str, str] = Field(
+        default_factory=dict,
+        description="X-Road headers of the call (x-road-client, x-road-id, x-road-user-id, "
+        "x-road-issue); for a disclosure its recipient and basis",
+    )
 
     @classmethod
     def of(cls, m: audit_pb2.RecordedAuditEvent) -> AuditEvent:
@@ -384,6 +389,7 @@ class AuditEvent(Model):
             service=e.service,
             outcome=e.outcome,
             trace_id=e.trace_id,
+            context=dict(e.context),
         )
 
 

@@ -31,6 +31,7 @@ class GatewaySettings(CommonSettings):
     assessment_address: str = "127.0.0.1:50053"
     plans_address: str = "127.0.0.1:50054"
     programme_address: str = "127.0.0.1:50055"
+    welfare_address: str = "127.0.0.1:50056"
     messaging_address: str = "127.0.0.1:50058"
     appointments_address: str = "127.0.0.1:50057"
     interpretation_address: str = "127.0.0.1:50059"

@@ -35,6 +35,7 @@ from kotopolku.interpretation.v1 import interpretation_pb2_grpc
 from kotopolku.messaging.v1 import messaging_pb2_grpc
 from kotopolku.plans.v1 import plans_pb2_grpc
 from kotopolku.programme.v1 import programme_pb2_grpc
+from kotopolku.welfare.v1 import welfare_pb2_grpc
 
 Response = TypeVar("Response")
 
@@ -61,6 +62,7 @@ class AssertionCache:
                     caller.organisation,
                     caller.henkilotunnus,
                     caller.client_id,
+                    caller.xroad.claims() if caller.xroad is not None else None,
                     caller.acr,
                     caller.auth_time,
                 )
@@ -88,6 +90,7 @@ class GatewayState:
     assessment: assessment_pb2_grpc.AssessmentServiceAsyncStub
     plans: plans_pb2_grpc.PlansServiceAsyncStub
     programme: programme_pb2_grpc.ProgrammeServiceAsyncStub
+    welfare: welfare_pb2_grpc.WelfareServiceAsyncStub
     messaging: messaging_pb2_grpc.MessagingServiceAsyncStub
     appointments: appointments_pb2_grpc.AppointmentsServiceAsyncStub
     interpretation: interpretation_pb2_grpc.InterpretationServiceAsyncStub
@@ -124,6 +127,7 @@ class GatewayState:
             assessment=assessment_pb2_grpc.AssessmentServiceStub(channels["assessment"]),  # type: ignore[arg-type]
             plans=plans_pb2_grpc.PlansServiceStub(channels["plans"]),  # type: ignore[arg-type]
             programme=programme_pb2_grpc.ProgrammeServiceStub(channels["programme"]),  # type: ignore[arg-type]
+            welfare=welfare_pb2_grpc.WelfareServiceStub(channels["welfare"]),  # type: ignore[arg-type]
             messaging=messaging_pb2_grpc.MessagingServiceStub(channels["messaging"]),  # type: ignore[arg-type]
             appointments=appointments_pb2_grpc.AppointmentsServiceStub(channels["appointments"]),  # type: ignore[arg-type]
             interpretation=interpretation_pb2_grpc.InterpretationServiceStub(  # type: ignore[arg-type]

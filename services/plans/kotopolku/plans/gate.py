@@ -21,6 +21,7 @@ from kotopolku.plans import access, convert, repository
 from kotopolku.plans.directory import ClientRef
 from kotopolku.plans.domain.errors import PlanDomainError, PlanStateError
 from kotopolku.plans.repository import PlanRecord
+from kotopolku.plans.welfare_gate import WelfareGate
 
 
 def plan_id_of(value: str, field: str = "plan_id") -> str:
@@ -75,9 +76,10 @@ def record_entries(
 
 
 class PlanGate:
-    def __init__(self, database: Database, audit: AuditRecorder) -> None:
+    def __init__(self, database: Database, audit: AuditRecorder, welfare: WelfareGate) -> None:
         self._db = database
         self._audit = audit
+        self._welfare = welfare
 
     async def readable(
         self,
@@ -110,8 +112,11 @@ class PlanGate:
     async def _may_read(
         self, connection: AsyncConnection, caller: Caller, row: Any, own: ClientRef | None
     ) -> bool:
-        if access.staff_may_read(caller, row) or access.welfare_area_may_read(caller, row):
+        if access.staff_may_read(caller, row):
             return True
+        if access.welfare_area_may_read(caller, row):
+            # Only on an accepted cooperation and a basis that holds (welfare_gate.py).
+            return (await self._welfare.allowed([row], convert.PLAN_FIELDS))[0]
         if own is None or not access.is_client_user(caller):
             return False
         return own.id == row.client_id or await repository.is_member(connection, row.id, own.id)

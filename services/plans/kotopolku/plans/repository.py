@@ -177,11 +177,15 @@ async def list_welfare_area_plans(
     welfare_area: str,
     after: tuple[datetime, str] | None,
     limit: int,
+    client_ids: Iterable[str] | None = None,
 ) -> Sequence[Row[Any]]:
-    """Multi-sector plans the welfare area takes part in, oldest first."""
+    """Multi-sector plans the welfare area takes part in, oldest first; with ``client_ids``,
+    only theirs."""
     query = sa.select(plans).where(
         plans.c.kind == PlanKind.MULTI_SECTOR, plans.c.welfare_area == welfare_area
     )
+    if client_ids is not None:
+        query = query.where(plans.c.client_id.in_(sorted(set(client_ids))))
     if after is not None:
         query = query.where(sa.tuple_(plans.c.created_at, plans.c.id) > sa.tuple_(*after))
     query = query.order_by(plans.c.created_at, plans.c.id).limit(limit)

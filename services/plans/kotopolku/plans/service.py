@@ -17,6 +17,7 @@ from kotopolku.plans.overdue_gauge import OverdueReviewsGauge
 from kotopolku.plans.servicer import PlansServicer
 from kotopolku.plans.tables import audit_outbox, idempotency_keys
 from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
+from kotopolku.plans.welfare_gate import WelfareGate
 
 
 class PlansSettings(ServiceSettings):
@@ -27,6 +28,8 @@ class PlansSettings(ServiceSettings):
     clients_address: str = "127.0.0.1:50051"
     # Asked, as the caller, whether a service is in the municipality's integration programme.
     programme_address: str = "127.0.0.1:50055"
+    # Asked, as the welfare-area caller, whether a welfare area may see a multi-sector plan.
+    welfare_address: str = "127.0.0.1:50056"
     # How often family plans are checked for having lapsed with time (the members' plans reach
     # their end dates); a review that ends a member's plan ends a lapsed family plan at once.
     family_check_seconds: float = Field(3600.0, gt=0)
@@ -47,6 +50,7 @@ def build(runtime: Runtime) -> Sequence[Registration]:
         runtime.clock,
         ClientDirectory(runtime.user_channel(settings.clients_address)),
         ProgrammeCatalogue(runtime.user_channel(settings.programme_address)),
+        WelfareGate(runtime.user_channel(settings.welfare_address)),
     )
     check = LapsedFamilyPlanCheck(
         runtime.database,

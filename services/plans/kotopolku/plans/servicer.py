@@ -59,6 +59,7 @@ from kotopolku.plans.validation import (
     parse_id,
     plan_input,
 )
+from kotopolku.plans.welfare_gate import WelfareGate
 
 Context = grpc.aio.ServicerContext[Any, Any]
 T = TypeVar("T")
@@ -73,6 +74,7 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
         clock: Clock,
         clients: ClientDirectory,
         catalogue: ProgrammeCatalogue,
+        welfare: WelfareGate,
     ) -> None:
         self._db = database
         self._audit = audit
@@ -80,7 +82,8 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
         self._clock = clock
         self._clients = clients
         self._catalogue = catalogue
-        self._gate = PlanGate(database, audit)
+        self._welfare = welfare
+        self._gate = PlanGate(database, audit, welfare)
 
     def _today(self) -> date:
         return finnish_date(self._clock())
@@ -253,12 +256,16 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
         rows: Any,
         size: int,
         position: Any,
+        shown: set[str] | None = None,
     ) -> plans_pb2.ListPlansResponse:
+        """A page of plans; ``shown`` leaves out the others (the token still moves past them)."""
         page = list(rows[:size])
+        next_token = pagination.encode_token(position(page[-1])) if len(rows) > size else ""
+        if shown is not None:
+            page = [row for row in page if row.id in shown]
         records = await repository.load_plans(connection, page)
         audited = [e for record in records for e in record_entries(record, "plan.read")]
         await self._audit.record(connection, caller, audited)
-        next_token = pagination.encode_token(position(page[-1])) if len(rows) > size else ""
         today = self._today()
         return plans_pb2.ListPlansResponse(
             plans=[convert.plan_message(record, today) for record in records],
@@ -322,16 +329,20 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
         welfare_area = access.welfare_area_of(caller)
         size = pagination.page_size(request.page_size)
         after = _after(request.page_token, datetime.fromisoformat, "c")
+        # Only the clients with an accepted cooperation on a valid basis (welfare_gate.py).
+        clients = await self._welfare.disclosable_clients()
         async with self._db.transaction() as connection:
             rows = await repository.list_welfare_area_plans(
-                connection, welfare_area, after, size + 1
+                connection, welfare_area, after, size + 1, clients
             )
+            allowed = await self._welfare.allowed(rows[:size], convert.PLAN_FIELDS)
             return await self._page(
                 connection,
                 caller,
                 rows,
                 size,
                 lambda row: {"c": as_utc(row.created_at).isoformat(), "i": row.id},
+                shown={row.id for row, ok in zip(rows, allowed, strict=False) if ok},
             )
 
     async def ListOverdueReviews(

@@ -6,7 +6,9 @@ and points it at that clients service. Both run in this process on ephemeral por
 :class:`ServiceHost`: real migrations, interceptors, identity verification and audit outbox. The
 programme service is replaced by a small stand-in serving ``GetCatalogueService`` from a fixed
 catalogue, which also records the caller assertion each call carried. The plans service runs on
-a clock the test moves.
+a clock the test moves. A welfare area sees a multi-sector plan only on an accepted cooperation,
+which the real welfare service (one for the session, on a SQLite file of its own) holds:
+:meth:`Stack.cooperate` requests and accepts one.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from kotopolku.plans.service import DEFINITION as PLANS
 from kotopolku.plans.tables import audit_outbox
 from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
 from kotopolku.programme.v1 import programme_pb2, programme_pb2_grpc
+from kotopolku.welfare.service import DEFINITION as WELFARE
+from kotopolku.welfare.v1 import welfare_pb2, welfare_pb2_grpc
 
 Metadata = tuple[tuple[str, str], ...]
 PURPOSE = "integration-services"
@@ -173,6 +177,7 @@ class Stack:
     plans_host: ServiceHost
     programme_server: grpc.aio.Server
     programme: StandInProgramme
+    welfare_port: int = 0
     channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     def md(self, caller: Caller) -> Metadata:
@@ -212,6 +217,41 @@ class Stack:
             metadata=self.md(caller),
         )
         return created.id, client_user(code, f"client-{individual}")
+
+    # --- welfare-area cooperation ---------------------------------------------------------
+
+    async def cooperate(
+        self, client_id: str, area: str, officer: Caller = MUNICIPAL_091
+    ) -> welfare_pb2.Cooperation:
+        """An accepted cooperation of the welfare area for the client's multi-sector plans, on
+        a legal basis: what opens the plans to that welfare area."""
+        welfare = welfare_pb2_grpc.WelfareServiceStub(self.channels[2])
+        requested = await welfare.RequestCooperation(
+            welfare_pb2.RequestCooperationRequest(
+                client_id=client_id,
+                welfare_area=area,
+                scope=[welfare_pb2.DATA_CATEGORY_MULTI_SECTOR_PLAN],
+                reason="Monialainen suunnitelma",
+                municipal_contact=welfare_pb2.MunicipalContact(name="Officer", phone="0401234567"),
+                basis=welfare_pb2.DisclosureBasis(
+                    kind=welfare_pb2.BASIS_KIND_LEGAL,
+                    categories=[welfare_pb2.DATA_CATEGORY_MULTI_SECTOR_PLAN],
+                    legal_reference="Laki kotoutumisen edistämisestä 681/2023",
+                ),
+            ),
+            metadata=self.md(officer),
+        )
+        worker = Caller(
+            f"worker-{area}", frozenset({Role.WELFARE_AREA_WORKER}), PURPOSE, welfare_area=area
+        )
+        return await welfare.AnswerCooperation(
+            welfare_pb2.AnswerCooperationRequest(
+                cooperation_id=requested.id,
+                accept=True,
+                responsible=welfare_pb2.ResponsiblePerson(name="Sari", phone="0407654321"),
+            ),
+            metadata=self.md(worker),
+        )
 
     # --- plans -----------------------------------------------------------------------------
 
@@ -303,7 +343,20 @@ async def start_clients(keys: testing.TestKeys, database: Path) -> ServiceHost:
     return await testing.start_host(CLIENTS, keys, database_url=f"sqlite:///{database}")
 
 
-async def start_stack(keys: testing.TestKeys, database_url: str, clients_port: int) -> Stack:
+async def start_welfare(keys: testing.TestKeys, database: Path, clients_port: int) -> ServiceHost:
+    """The real welfare service on a SQLite file of its own (it never calls the plans service
+    in these tests)."""
+    return await testing.start_host(
+        WELFARE,
+        keys,
+        database_url=f"sqlite:///{database}",
+        clients_address=f"127.0.0.1:{clients_port}",
+    )
+
+
+async def start_stack(
+    keys: testing.TestKeys, database_url: str, clients_port: int, welfare_port: int
+) -> Stack:
     programme = StandInProgramme()
     programme_server = grpc.aio.server()
     programme_pb2_grpc.add_ProgrammeServiceServicer_to_server(programme, programme_server)
@@ -317,10 +370,12 @@ async def start_stack(keys: testing.TestKeys, database_url: str, clients_port: i
         database_url=database_url,
         clients_address=f"127.0.0.1:{clients_port}",
         programme_address=f"127.0.0.1:{programme_port}",
+        welfare_address=f"127.0.0.1:{welfare_port}",
     )
-    stack = Stack(keys, clock, clients_port, plans_host, programme_server, programme)
+    stack = Stack(keys, clock, clients_port, plans_host, programme_server, programme, welfare_port)
     stack.channels = [
         grpc.aio.insecure_channel(f"127.0.0.1:{plans_host.port}"),
         grpc.aio.insecure_channel(f"127.0.0.1:{clients_port}"),
+        grpc.aio.insecure_channel(f"127.0.0.1:{welfare_port}"),
     ]
     return stack

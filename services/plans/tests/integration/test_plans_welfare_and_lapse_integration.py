@@ -16,6 +16,7 @@ from kotopolku.common.identity import Caller, Role
 from kotopolku.plans.family_end import LAPSED_REASON, LapsedFamilyPlanCheck
 from kotopolku.plans.service import FAMILY_CHECK
 from kotopolku.plans.v1 import plans_pb2
+from kotopolku.welfare.v1 import welfare_pb2, welfare_pb2_grpc
 
 S = plans_pb2
 
@@ -44,6 +45,9 @@ async def test_a_welfare_area_reads_only_the_multi_sector_plans_it_takes_part_in
     ours = await stack.create(multi_sector(client_id))
     theirs = await stack.create(multi_sector(client_id, "vantaa-kerava"))
     individual = await stack.create(plan(client_id))
+    # Each welfare area has accepted the client's multi-sector cooperation.
+    await stack.cooperate(client_id, "pirkanmaa")
+    await stack.cooperate(client_id, "vantaa-kerava")
 
     seen = await stack.get(ours.id, PIRKANMAA)
     assert (seen.id, seen.welfare_area) == (ours.id, "pirkanmaa")
@@ -87,6 +91,40 @@ async def test_a_welfare_area_reads_only_the_multi_sector_plans_it_takes_part_in
     ]
     assert {e.welfare_area_code for e in events} == {"pirkanmaa"}
     assert events[0].purpose == "welfare-cooperation"
+
+
+async def test_a_welfare_area_sees_a_plan_only_on_an_accepted_cooperation(
+    stack: Stack,
+) -> None:
+    """The plan naming the welfare area is not enough: the welfare service must hold an accepted
+    cooperation for that client and area on a basis that holds; withdrawing it closes the plan
+    again (tightened in issue 4)."""
+    client_id, _ = await stack.new_client(902)
+    other_id, _ = await stack.new_client(903)
+    ours = await stack.create(multi_sector(client_id))
+    others = await stack.create(multi_sector(other_id))
+    await rpc_error(stack.get(ours.id, PIRKANMAA), grpc.StatusCode.NOT_FOUND)
+    listed = await stack.plans.ListWelfareAreaPlans(
+        S.ListWelfareAreaPlansRequest(), metadata=stack.md(PIRKANMAA)
+    )
+    assert list(listed.plans) == []
+
+    accepted = await stack.cooperate(client_id, "pirkanmaa")
+    assert (await stack.get(ours.id, PIRKANMAA)).id == ours.id
+    await rpc_error(stack.get(others.id, PIRKANMAA), grpc.StatusCode.NOT_FOUND)
+    listed = await stack.plans.ListWelfareAreaPlans(
+        S.ListWelfareAreaPlansRequest(), metadata=stack.md(PIRKANMAA)
+    )
+    assert [p.id for p in listed.plans] == [ours.id]
+
+    welfare = welfare_pb2_grpc.WelfareServiceStub(stack.channels[2])
+    await welfare.WithdrawDisclosureBasis(
+        welfare_pb2.WithdrawDisclosureBasisRequest(basis_id=accepted.bases[0].id, reason="Peruttu"),
+        metadata=stack.md(MUNICIPAL_091),
+    )
+    await rpc_error(stack.get(ours.id, PIRKANMAA), grpc.StatusCode.NOT_FOUND)
+    # Staff are not affected.
+    assert (await stack.get(ours.id)).id == ours.id
 
 
 async def _family_of_two(stack: Stack) -> tuple[S.Plan, S.Plan, S.Plan]:

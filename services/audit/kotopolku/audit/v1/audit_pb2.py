@@ -25,29 +25,33 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ekotopolku/audit/v1/audit.proto\x12\x12kotopolku.audit.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc3\x02\n\nAuditEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0boccurred_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\ractor_subject\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63tor_roles\x18\x04 \x03(\t\x12\x19\n\x11municipality_code\x18\x05 \x01(\t\x12\x19\n\x11welfare_area_code\x18\x06 \x01(\t\x12\x19\n\x11subject_client_id\x18\x07 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x08 \x01(\t\x12\x10\n\x08resource\x18\t \x01(\t\x12\x0e\n\x06\x66ields\x18\n \x03(\t\x12\x0f\n\x07purpose\x18\x0b \x01(\t\x12\x10\n\x08trace_id\x18\x0c \x01(\t\x12\x0f\n\x07service\x18\r \x01(\t\x12\x0f\n\x07outcome\x18\x0e \x01(\t\"\x9a\x01\n\x12RecordedAuditEvent\x12-\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.kotopolku.audit.v1.AuditEvent\x12\x10\n\x08position\x18\x02 \x01(\x03\x12/\n\x0brecorded_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nentry_hash\x18\x04 \x01(\t\"E\n\x13\x41ppendEventsRequest\x12.\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1e.kotopolku.audit.v1.AuditEvent\"<\n\x14\x41ppendEventsResponse\x12\x10\n\x08\x61ppended\x18\x01 \x01(\x05\x12\x12\n\nduplicates\x18\x02 \x01(\x05\"\xe8\x01\n\x12QueryEventsRequest\x12\x19\n\x11subject_client_id\x18\x01 \x01(\t\x12\x15\n\ractor_subject\x18\x02 \x01(\t\x12-\n\tfrom_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\x12\x1d\n\x15\x65xclude_actor_subject\x18\x07 \x01(\t\"f\n\x13QueryEventsResponse\x12\x36\n\x06\x65vents\x18\x01 \x03(\x0b\x32&.kotopolku.audit.v1.RecordedAuditEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x14\n\x12VerifyChainRequest\"k\n\x13VerifyChainResponse\x12\x0e\n\x06intact\x18\x01 \x01(\x08\x12\x17\n\x0f\x65ntries_checked\x18\x02 \x01(\x03\x12\x1a\n\x12\x66irst_bad_position\x18\x03 \x01(\x03\x12\x0f\n\x07problem\x18\x04 \x01(\t2\xb1\x02\n\x0c\x41uditService\x12\x61\n\x0c\x41ppendEvents\x12\'.kotopolku.audit.v1.AppendEventsRequest\x1a(.kotopolku.audit.v1.AppendEventsResponse\x12^\n\x0bQueryEvents\x12&.kotopolku.audit.v1.QueryEventsRequest\x1a\'.kotopolku.audit.v1.QueryEventsResponse\x12^\n\x0bVerifyChain\x12&.kotopolku.audit.v1.VerifyChainRequest\x1a\'.kotopolku.audit.v1.VerifyChainResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ekotopolku/audit/v1/audit.proto\x12\x12kotopolku.audit.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb1\x03\n\nAuditEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0boccurred_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\ractor_subject\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63tor_roles\x18\x04 \x03(\t\x12\x19\n\x11municipality_code\x18\x05 \x01(\t\x12\x19\n\x11welfare_area_code\x18\x06 \x01(\t\x12\x19\n\x11subject_client_id\x18\x07 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x08 \x01(\t\x12\x10\n\x08resource\x18\t \x01(\t\x12\x0e\n\x06\x66ields\x18\n \x03(\t\x12\x0f\n\x07purpose\x18\x0b \x01(\t\x12\x10\n\x08trace_id\x18\x0c \x01(\t\x12\x0f\n\x07service\x18\r \x01(\t\x12\x0f\n\x07outcome\x18\x0e \x01(\t\x12<\n\x07\x63ontext\x18\x0f \x03(\x0b\x32+.kotopolku.audit.v1.AuditEvent.ContextEntry\x1a.\n\x0c\x43ontextEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x9a\x01\n\x12RecordedAuditEvent\x12-\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.kotopolku.audit.v1.AuditEvent\x12\x10\n\x08position\x18\x02 \x01(\x03\x12/\n\x0brecorded_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nentry_hash\x18\x04 \x01(\t\"E\n\x13\x41ppendEventsRequest\x12.\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1e.kotopolku.audit.v1.AuditEvent\"<\n\x14\x41ppendEventsResponse\x12\x10\n\x08\x61ppended\x18\x01 \x01(\x05\x12\x12\n\nduplicates\x18\x02 \x01(\x05\"\xe8\x01\n\x12QueryEventsRequest\x12\x19\n\x11subject_client_id\x18\x01 \x01(\t\x12\x15\n\ractor_subject\x18\x02 \x01(\t\x12-\n\tfrom_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\x12\x1d\n\x15\x65xclude_actor_subject\x18\x07 \x01(\t\"f\n\x13QueryEventsResponse\x12\x36\n\x06\x65vents\x18\x01 \x03(\x0b\x32&.kotopolku.audit.v1.RecordedAuditEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x14\n\x12VerifyChainRequest\"k\n\x13VerifyChainResponse\x12\x0e\n\x06intact\x18\x01 \x01(\x08\x12\x17\n\x0f\x65ntries_checked\x18\x02 \x01(\x03\x12\x1a\n\x12\x66irst_bad_position\x18\x03 \x01(\x03\x12\x0f\n\x07problem\x18\x04 \x01(\t2\xb1\x02\n\x0c\x41uditService\x12\x61\n\x0c\x41ppendEvents\x12\'.kotopolku.audit.v1.AppendEventsRequest\x1a(.kotopolku.audit.v1.AppendEventsResponse\x12^\n\x0bQueryEvents\x12&.kotopolku.audit.v1.QueryEventsRequest\x1a\'.kotopolku.audit.v1.QueryEventsResponse\x12^\n\x0bVerifyChain\x12&.kotopolku.audit.v1.VerifyChainRequest\x1a\'.kotopolku.audit.v1.VerifyChainResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kotopolku.audit.v1.audit_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_AUDITEVENT_CONTEXTENTRY']._loaded_options = None
+  _globals['_AUDITEVENT_CONTEXTENTRY']._serialized_options = b'8\001'
   _globals['_AUDITEVENT']._serialized_start=88
-  _globals['_AUDITEVENT']._serialized_end=411
-  _globals['_RECORDEDAUDITEVENT']._serialized_start=414
-  _globals['_RECORDEDAUDITEVENT']._serialized_end=568
-  _globals['_APPENDEVENTSREQUEST']._serialized_start=570
-  _globals['_APPENDEVENTSREQUEST']._serialized_end=639
-  _globals['_APPENDEVENTSRESPONSE']._serialized_start=641
-  _globals['_APPENDEVENTSRESPONSE']._serialized_end=701
-  _globals['_QUERYEVENTSREQUEST']._serialized_start=704
-  _globals['_QUERYEVENTSREQUEST']._serialized_end=936
-  _globals['_QUERYEVENTSRESPONSE']._serialized_start=938
-  _globals['_QUERYEVENTSRESPONSE']._serialized_end=1040
-  _globals['_VERIFYCHAINREQUEST']._serialized_start=1042
-  _globals['_VERIFYCHAINREQUEST']._serialized_end=1062
-  _globals['_VERIFYCHAINRESPONSE']._serialized_start=1064
-  _globals['_VERIFYCHAINRESPONSE']._serialized_end=1171
-  _globals['_AUDITSERVICE']._serialized_start=1174
-  _globals['_AUDITSERVICE']._serialized_end=1479
+  _globals['_AUDITEVENT']._serialized_end=521
+  _globals['_AUDITEVENT_CONTEXTENTRY']._serialized_start=475
+  _globals['_AUDITEVENT_CONTEXTENTRY']._serialized_end=521
+  _globals['_RECORDEDAUDITEVENT']._serialized_start=524
+  _globals['_RECORDEDAUDITEVENT']._serialized_end=678
+  _globals['_APPENDEVENTSREQUEST']._serialized_start=680
+  _globals['_APPENDEVENTSREQUEST']._serialized_end=749
+  _globals['_APPENDEVENTSRESPONSE']._serialized_start=751
+  _globals['_APPENDEVENTSRESPONSE']._serialized_end=811
+  _globals['_QUERYEVENTSREQUEST']._serialized_start=814
+  _globals['_QUERYEVENTSREQUEST']._serialized_end=1046
+  _globals['_QUERYEVENTSRESPONSE']._serialized_start=1048
+  _globals['_QUERYEVENTSRESPONSE']._serialized_end=1150
+  _globals['_VERIFYCHAINREQUEST']._serialized_start=1152
+  _globals['_VERIFYCHAINREQUEST']._serialized_end=1172
+  _globals['_VERIFYCHAINRESPONSE']._serialized_start=1174
+  _globals['_VERIFYCHAINRESPONSE']._serialized_end=1281
+  _globals['_AUDITSERVICE']._serialized_start=1284
+  _globals['_AUDITSERVICE']._serialized_end=1589
 # @@protoc_insertion_point(module_scope)

@@ -23,6 +23,26 @@ DESCRIPTOR: _descriptor.FileDescriptor
 class AuditEvent(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
+    @_typing.final
+    class ContextEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     EVENT_ID_FIELD_NUMBER: _builtins.int
     OCCURRED_AT_FIELD_NUMBER: _builtins.int
     ACTOR_SUBJECT_FIELD_NUMBER: _builtins.int
@@ -37,6 +57,7 @@ class AuditEvent(_message.Message):
     TRACE_ID_FIELD_NUMBER: _builtins.int
     SERVICE_FIELD_NUMBER: _builtins.int
     OUTCOME_FIELD_NUMBER: _builtins.int
+    CONTEXT_FIELD_NUMBER: _builtins.int
     event_id: _builtins.str
     """UUID chosen by the emitting service; the idempotency key of delivery."""
     actor_subject: _builtins.str
@@ -64,6 +85,14 @@ class AuditEvent(_message.Message):
     def fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Names of the fields read or written, never their values."""
 
+    @_builtins.property
+    def context(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Further named facts about the access, never personal data beyond what identifies the call:
+        the X-Road headers of a call that came through a security server ("x-road-client",
+        "x-road-id", "x-road-user-id", "x-road-issue"), and for a disclosure to another organisation
+        its recipient and basis ("recipient", "basis").
+        """
+
     def __init__(
         self,
         *,
@@ -81,10 +110,11 @@ class AuditEvent(_message.Message):
         trace_id: _builtins.str = ...,
         service: _builtins.str = ...,
         outcome: _builtins.str = ...,
+        context: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "actor_roles", b"actor_roles", "actor_subject", b"actor_subject", "event_id", b"event_id", "fields", b"fields", "municipality_code", b"municipality_code", "occurred_at", b"occurred_at", "outcome", b"outcome", "purpose", b"purpose", "resource", b"resource", "service", b"service", "subject_client_id", b"subject_client_id", "trace_id", b"trace_id", "welfare_area_code", b"welfare_area_code"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "actor_roles", b"actor_roles", "actor_subject", b"actor_subject", "context", b"context", "event_id", b"event_id", "fields", b"fields", "municipality_code", b"municipality_code", "occurred_at", b"occurred_at", "outcome", b"outcome", "purpose", b"purpose", "resource", b"resource", "service", b"service", "subject_client_id", b"subject_client_id", "trace_id", b"trace_id", "welfare_area_code", b"welfare_area_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -10,6 +11,7 @@ from fastapi import Depends, Header, Request
 from kotopolku.common.identity import Caller
 from kotopolku.gateway.auth.principal import PURPOSES, caller_from_claims
 from kotopolku.gateway.auth.tokens import InvalidToken
+from kotopolku.gateway.auth.xroad import xroad_headers
 from kotopolku.gateway.problems import Problem, forbidden, unauthorized
 from kotopolku.gateway.state import GatewayState
 
@@ -51,7 +53,9 @@ async def authenticated(
             "Unknown purpose of use",
             violations=[],
         )
-    return caller_from_claims(verified.claims, state.settings.oidc_audience, purpose)
+    caller = caller_from_claims(verified.claims, state.settings.oidc_audience, purpose)
+    headers = xroad_headers(request.headers)
+    return caller if headers is None else replace(caller, xroad=headers)
 
 
 CurrentCaller = Annotated[Caller, Depends(authenticated)]

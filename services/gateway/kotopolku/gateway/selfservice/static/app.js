@@ -1,11 +1,22 @@
 // Client self-service (kotoutuja-asiakkaan oma-asiointi): own details, own integration plan and
-// its approval, and who has processed the client's data. Signs in with Keycloak (authorization
+// its approval, documents to sign, appointments, messages, who has processed the client's data
+// and what was disclosed to the welfare area. Signs in with Keycloak (authorization
 // code with PKCE, oidc-client-ts) and calls the gateway's /v1 API with the access token.
 // Text from the API is always set with textContent, never parsed as HTML.
 
 const LANGUAGES = ["fi", "sv", "en", "ar", "uk"];
 const LANGUAGE_KEY = "kotopolku.language";
 const TRAIL_PAGE = 20;
+const APPOINTMENT_DAYS = 90;
+const SECTIONS = [
+  "details",
+  "plans",
+  "signing",
+  "appointments",
+  "messages",
+  "trail",
+  "disclosures",
+];
 
 const state = {
   language: "fi",
@@ -16,6 +27,11 @@ const state = {
   plans: [],
   trail: [],
   trailToken: "",
+  signing: [],
+  appointments: [],
+  threads: [],
+  openThread: null,
+  disclosures: [],
 };
 
 const $ = (id) => document.getElementById(id);
@@ -136,12 +152,36 @@ async function api(path, options = {}) {
 
 // --- data ----------------------------------------------------------------------------------------
 
+function isoDay(date) {
+  return date.toISOString().slice(0, 10);
+}
+
+async function items(path) {
+  // A part that cannot be read (a service away, or nothing of this kind) is shown empty.
+  const response = await api(path);
+  return response.ok ? (await response.json()).items : [];
+}
+
 async function loadAll() {
   announce("loading");
   try {
-    const [details, plans] = await Promise.all([api("/me"), api("/me/plans")]);
+    const today = new Date();
+    const until = new Date(today.getTime() + APPOINTMENT_DAYS * 86400000);
+    const calendar = new URLSearchParams({ from: isoDay(today), to: isoDay(until) });
+    const [details, plans, signing, appointments, threads, disclosures] = await Promise.all([
+      api("/me"),
+      items("/me/plans"),
+      items("/me/signing-requests"),
+      items(`/calendars/me?${calendar}`),
+      items("/me/threads"),
+      items("/me/disclosures"),
+    ]);
     state.details = details.ok ? await details.json() : null;
-    state.plans = plans.ok ? (await plans.json()).items : [];
+    state.plans = plans;
+    state.signing = signing;
+    state.appointments = appointments;
+    state.threads = threads;
+    state.disclosures = disclosures;
     state.trail = [];
     state.trailToken = "";
     await loadTrail();
@@ -174,6 +214,64 @@ async function approve(plan) {
   }
   await loadAll();
   announce("approved");
+}
+
+async function openThread(thread) {
+  const response = await api(`/me/threads/${encodeURIComponent(thread.id)}/messages?page_size=100`);
+  if (!response.ok) {
+    announce("error");
+    return;
+  }
+  state.openThread = { thread, messages: (await response.json()).items };
+  await api(`/me/threads/${encodeURIComponent(thread.id)}/read`, {
+    method: "POST",
+    body: JSON.stringify({}),
+  });
+  thread.unread_count = 0;
+  renderThreads();
+  $("reply-body")?.focus();
+}
+
+async function reply(thread, body) {
+  const response = await api(`/me/threads/${encodeURIComponent(thread.id)}/messages`, {
+    method: "POST",
+    body: JSON.stringify({ body }),
+    headers: { "Idempotency-Key": crypto.randomUUID() },
+  });
+  if (!response.ok) {
+    announce("error");
+    return;
+  }
+  await openThread(thread);
+  announce("sent");
+}
+
+async function documentLink(request, link) {
+  // The PDF needs the access token, so it is fetched and offered as a file of this page.
+  const response = await api(`/me/signing-requests/${encodeURIComponent(request.id)}/document`, {
+    headers: { Accept: "application/pdf" },
+  });
+  if (!response.ok) {
+    announce("error");
+    return;
+  }
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = `suunnitelma-${request.plan_id}.pdf`;
+  link.click();
+}
+
+async function sign(request) {
+  announce("loading");
+  const response = await api(`/me/signing-requests/${encodeURIComponent(request.id)}/approve`, {
+    method: "POST",
+    headers: { "If-Match": `"${request.version}"` },
+  });
+  if (!response.ok) {
+    announce("error");
+    return;
+  }
+  await loadAll();
+  announce("signed");
 }
 
 // --- rendering -----------------------------------------------------------------------------------
@@ -256,6 +354,155 @@ function renderPlan(plan) {
   return article;
 }
 
+function clientMaySign(request) {
+  return (
+    request.status === "pending" &&
+    request.signers.some((signer) => signer.party === "client" && signer.status === "pending")
+  );
+}
+
+function renderSigning() {
+  const list = $("signing-list");
+  list.replaceChildren();
+  const open = state.signing.filter((request) => request.status === "pending");
+  if (!open.length) {
+    list.append(element("p", t("noSigning")));
+    return;
+  }
+  for (const request of open) {
+    const card = element("article", null, "card signing");
+    card.append(element("h3", t("kind.individual")));
+    card.append(element("p", t(`signingState.${request.status}`), "badge"));
+    const facts = element("dl", null, "facts");
+    fact(facts, "deadline", formatDate(request.deadline));
+    card.append(facts);
+    const link = element("a", t("readDocument"), "document");
+    link.href = "#signing";
+    link.addEventListener("click", (event) => {
+      if (!link.download) {
+        event.preventDefault();
+        documentLink(request, link);
+      }
+    });
+    const paragraph = element("p");
+    paragraph.append(link);
+    card.append(paragraph);
+    if (clientMaySign(request)) {
+      const button = element("button", t("signDocument"), "sign");
+      button.type = "button";
+      button.addEventListener("click", () => sign(request));
+      card.append(button);
+    }
+    list.append(card);
+  }
+}
+
+function renderAppointments() {
+  const list = $("appointments-list");
+  list.replaceChildren();
+  if (!state.appointments.length) {
+    list.append(element("li", t("noAppointments")));
+    return;
+  }
+  for (const appointment of state.appointments) {
+    const item = element("li", null, "card");
+    const when = element("time", formatMoment(appointment.starts_at));
+    when.dateTime = appointment.starts_at;
+    item.append(element("h3", appointment.title), when);
+    if (appointment.location) {
+      item.append(element("p", `${t("where")}: ${appointment.location}`));
+    }
+    list.append(item);
+  }
+}
+
+const AUTHOR_KEYS = { client: "you", staff: "staff", stakeholder: "stakeholder" };
+
+function authorOf(message) {
+  return t(AUTHOR_KEYS[message.author_kind] || "staff");
+}
+
+function renderThreads() {
+  const list = $("threads-list");
+  list.replaceChildren();
+  if (!state.threads.length) {
+    list.append(element("p", t("noThreads")));
+    return;
+  }
+  for (const thread of state.threads) {
+    const card = element("article", null, "card thread");
+    const button = element("button", thread.subject, "secondary thread-open");
+    button.type = "button";
+    button.setAttribute("aria-expanded", String(state.openThread?.thread.id === thread.id));
+    button.setAttribute("aria-label", `${t("openThread")}: ${thread.subject}`);
+    button.addEventListener("click", () => openThread(thread));
+    card.append(button);
+    if (thread.unread_count) {
+      card.append(element("span", `${thread.unread_count} ${t("unread")}`, "badge unread"));
+    }
+    if (state.openThread?.thread.id === thread.id) card.append(renderConversation(thread));
+    list.append(card);
+  }
+}
+
+function renderConversation(thread) {
+  const box = element("div", null, "conversation");
+  const messages = element("ol", null, "messages");
+  for (const message of state.openThread.messages) {
+    const item = element("li", null, message.author_kind === "client" ? "mine" : "theirs");
+    const when = element("time", formatMoment(message.created_at));
+    when.dateTime = message.created_at;
+    item.append(element("span", authorOf(message), "author"), when);
+    // dir=auto: a message written in another script reads in its own direction.
+    const body = element("p", message.body);
+    body.dir = "auto";
+    item.append(body);
+    messages.append(item);
+  }
+  box.append(messages);
+  const form = element("form", null, "reply");
+  const label = element("label", t("replyLabel"));
+  label.htmlFor = "reply-body";
+  const input = element("textarea");
+  input.id = "reply-body";
+  input.name = "body";
+  input.rows = 3;
+  input.required = true;
+  input.maxLength = 10000;
+  input.dir = "auto";
+  const send = element("button", t("send"));
+  send.type = "submit";
+  form.append(label, input, send);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (input.value.trim()) reply(thread, input.value.trim());
+  });
+  box.append(form);
+  return box;
+}
+
+function renderDisclosures() {
+  const list = $("disclosures-list");
+  list.replaceChildren();
+  if (!state.disclosures.length) {
+    list.append(element("li", t("noDisclosures")));
+    return;
+  }
+  for (const disclosure of state.disclosures) {
+    const item = element("li", null, "card");
+    const when = element("time", formatMoment(disclosure.disclosed_at));
+    when.dateTime = disclosure.disclosed_at;
+    item.append(when, element("h3", t(`category.${disclosure.category}`)));
+    const facts = element("dl", null, "facts");
+    fact(facts, "disclosedTo", disclosure.welfare_area);
+    fact(facts, "disclosedFields", disclosure.fields.join(", "));
+    const purpose = `purpose.${disclosure.purpose}`;
+    fact(facts, "trail.why", purpose in state.strings ? t(purpose) : disclosure.purpose);
+    item.append(facts);
+    list.append(item);
+  }
+}
+
 function renderPlans() {
   const list = $("plans-list");
   list.replaceChildren();
@@ -301,11 +548,15 @@ function render() {
   $("welcome").hidden = signedIn;
   $("sign-out").hidden = !signedIn;
   $("sections").hidden = !signedIn;
-  for (const id of ["details", "plans", "trail"]) $(id).hidden = !signedIn;
+  for (const id of SECTIONS) $(id).hidden = !signedIn;
   if (!signedIn) return;
   renderDetails();
   renderPlans();
+  renderSigning();
+  renderAppointments();
+  renderThreads();
   renderTrail();
+  renderDisclosures();
 }
 
 // --- start ---------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The welfare domain: rules without I/O."""
