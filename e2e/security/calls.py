@@ -43,6 +43,12 @@ PARAMETERS = {
     "article_id": "article",
     "subject": "officer_subject",
     "team": "team",
+    "proposal_id": "proposal",
+    "consultation_id": "consultation",
+    "transfer_id": "transfer",
+    "cooperation_id": "cooperation",
+    "basis_id": "basis",
+    "disclosure_id": "disclosure",
 }
 # (path prefix, parameter) → world record, for names that mean different records by path.
 OVERRIDES = {
@@ -54,6 +60,7 @@ OVERRIDES = {
     ("/v1/cost-entries/", "attachment_id"): "cost_attachment",
     ("/v1/anonymous-visits/", "visit_id"): "anonymous_visit",
     ("/v1/plans/{plan_id}/signing-requests", "plan_id"): "sign_plan",
+    ("/v1/reception-tasks/", "task_id"): "reception_task",
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -293,6 +300,42 @@ CALLS: dict[str, Callable[[World], dict[str, Any]]] = {
         "json": {"comment": "Tarkenna vastausta"}
     },
     "GET /v1/audit/events": lambda x: {"params": {"subject_client_id": x["client"]}},
+    "POST /v1/placement-proposals": lambda _: {"json": w.proposal_body()},
+    "POST /v1/placement-proposals/{proposal_id}/decision": lambda _: {
+        "json": {"decision": "accept", "reason": "Asunto järjestyy"}
+    },
+    "POST /v1/placement-proposals/{proposal_id}/housing": lambda _: {
+        "json": {"contract_reference": "VUOKRA-1", "available_from": _soon(20)}
+    },
+    "POST /v1/placement-proposals/{proposal_id}/earliest-arrival": lambda _: {
+        "json": {"date": _soon(30)}
+    },
+    "POST /v1/placement-proposals/{proposal_id}/arrival": lambda _: {
+        "json": {"arrives_at": f"{_soon(40)}T10:00:00+02:00", "place": "Helsinki-Vantaa"}
+    },
+    "PATCH /v1/reception-tasks/{task_id}": lambda _: {"json": {"status": "in-progress"}},
+    "POST /v1/placement-proposals/{proposal_id}/consultation": lambda _: {"json": {}},
+    "POST /v1/reception-transfers": lambda _: {"json": w.transfer_body()},
+    "POST /v1/clients/{client_id}/cooperations": lambda _: {"json": w.cooperation_body()},
+    "POST /v1/cooperations/{cooperation_id}/end": lambda _: {"json": REASON},
+    "POST /v1/cooperations/{cooperation_id}/bases": lambda _: {
+        "json": {
+            "kind": "legal",
+            "categories": ["multi-sector-plan"],
+            "legal_reference": w.LEGAL_BASIS,
+        }
+    },
+    "POST /v1/disclosure-bases/{basis_id}/withdraw": lambda _: {"json": REASON},
+    "POST /v1/cooperations/{cooperation_id}/disclosures": lambda x: {
+        "json": w.disclosure_body(x)
+    },
+    "POST /v1/welfare-area/consultations/{consultation_id}/answer": lambda _: {
+        "json": {"recommendation": "supports"}
+    },
+    "POST /v1/welfare-area/cooperations/{cooperation_id}/answer": lambda _: {
+        "json": {"accept": True, "responsible": {"name": "Vastuuhenkilö", "phone": "040 7654321"}}
+    },
+    "POST /v1/me/disclosure-bases/{basis_id}/withdraw": lambda _: {"json": REASON},
 }
 
 

@@ -15,6 +15,7 @@ import httpx
 
 from e2e.conftest import Api
 from e2e.keycloak_tokens import service_token, user_token
+from e2e.personal_data import SENT
 
 OWNING_MUNICIPALITY = "091"
 RECORDS_WELFARE_AREA = "pirkanmaa"
@@ -83,7 +84,24 @@ PRINCIPALS: tuple[Principal, ...] = (
 BY_CODE = {p.code: p for p in PRINCIPALS}
 
 
+class PrincipalApi(Api):
+    """An API client whose token is fetched for every request: e2e.keycloak_tokens caches it
+    and renews it before it expires, so a long run never sends an expired one."""
+
+    def __init__(self, http: httpx.Client, principal: Principal) -> None:
+        self.principal = principal
+        super().__init__(http, principal.token())
+
+    @property  # type: ignore[override]
+    def token(self) -> str | None:
+        token = self.principal.token()
+        SENT.remember_token(token)
+        return token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        """The first token is set by Api.__init__; later ones come from the cache."""
+
+
 def api_of(http: httpx.Client, principal: Principal) -> Api:
-    """A fresh client for one principal: tokens are cached by e2e.keycloak_tokens and renewed
-    before they expire, so a long matrix run never sends an expired one."""
-    return Api(http, principal.token())
+    return PrincipalApi(http, principal)

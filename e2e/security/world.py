@@ -16,18 +16,20 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import jwt
 
 from e2e.conftest import Api, henkilotunnus, unique_name
-from e2e.keycloak_tokens import user_token
+from e2e.keycloak_tokens import service_token, user_token
 from e2e.security.principals import RECORDS_PROVIDER, RECORDS_WELFARE_AREA
 
-TODAY = date.today()
+# The services' day is Helsinki's.
+TODAY = datetime.now(ZoneInfo("Europe/Helsinki")).date()
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 AREAS = (
     "literacy",
@@ -151,6 +153,7 @@ def build_world(apis: dict[str, Api]) -> World:
     _esign(world, officer)
     _contracts(world, officer)
     _guidance(world, officer, apis["E"])
+    _welfare(world, officer)
     return world
 
 
@@ -695,3 +698,112 @@ def eventually(read: Callable[[], bool], seconds: float = 10) -> bool:
             return False
         time.sleep(0.2)
     return True
+
+
+LEGAL_BASIS = "Laki kotoutumisen edistämisestä 681/2023 18 §"
+
+
+def proposal_body(*, evident_needs: bool = True) -> dict[str, Any]:
+    person: dict[str, Any] = {
+        "role": "principal",
+        "first_names": "Hodan",
+        "last_name": unique_name("Matriisi"),
+        "date_of_birth": "1986-04-17",
+        "languages": ["so"],
+    }
+    if evident_needs:
+        person["service_needs"] = ["trauma-support"]
+    return {
+        "ely_centre": "ely-uusimaa",
+        "ely_reference": f"ELY-{uuid.uuid4().hex[:8]}",
+        "basis": "quota-refugee",
+        "persons": [person],
+    }
+
+
+def transfer_body() -> dict[str, Any]:
+    return {
+        "reception_centre": "Punavuoren vastaanottokeskus",
+        "basis": "asylum",
+        "consent": {"given_on": TODAY.isoformat(), "scope": "Tiedot kunnalle"},
+        "person": {
+            "first_names": "Siirto",
+            "last_name": unique_name("Matriisi"),
+            "date_of_birth": "1990-01-01",
+        },
+    }
+
+
+def cooperation_body() -> dict[str, Any]:
+    """On the client's consent, which the client may withdraw in self-service."""
+    scope = ["multi-sector-assessment", "multi-sector-plan"]
+    return {
+        "scope": scope,
+        "welfare_area": RECORDS_WELFARE_AREA,
+        "reason": "Monialainen arviointi ja suunnitelma",
+        "municipal_contact": {"name": "Ohjaaja", "phone": "040 1234567"},
+        "basis": {"kind": "consent", "categories": scope, "consent_given_on": TODAY.isoformat()},
+    }
+
+
+def _welfare(world: World, officer: Api) -> None:
+    """A placement proposal with its consultation (to the municipality's welfare area), one
+    accepted and arrived (its reception tasks), a reception transfer, and the client's
+    cooperation with the records' welfare area, accepted by its system, with one disclosure."""
+    ids = world.ids
+    proposal = _ok(officer.post("/v1/placement-proposals", json=proposal_body()), 201)
+    ids["proposal"] = proposal["id"]
+    ids["consultation"] = _ok(
+        officer.post(
+            f"/v1/placement-proposals/{proposal['id']}/consultation", json={}, headers=_key()
+        ),
+        201,
+    )["id"]
+    arrived = _ok(
+        officer.post("/v1/placement-proposals", json=proposal_body(evident_needs=False)), 201
+    )
+    path = f"/v1/placement-proposals/{arrived['id']}"
+    _act(officer, f"{path}/decision", {"decision": "accept", "reason": "Asunto järjestyy"})
+    _act(
+        officer,
+        f"{path}/housing",
+        {"contract_reference": "VUOKRA-1", "available_from": TODAY.isoformat()},
+    )
+    _act(officer, f"{path}/earliest-arrival", {"date": (TODAY + timedelta(days=30)).isoformat()})
+    arrives_at = datetime.now(UTC) + timedelta(days=40)
+    tasks = _act(
+        officer,
+        f"{path}/arrival",
+        {"arrives_at": arrives_at.isoformat(timespec="seconds"), "place": "Helsinki-Vantaa"},
+    )["tasks"]
+    ids["reception_task"] = tasks[0]["id"]
+    ids["transfer"] = _ok(
+        officer.post("/v1/reception-transfers", json=transfer_body(), headers=_key()), 201
+    )["id"]
+    cooperation = _ok(
+        officer.post(
+            f"/v1/clients/{ids['client']}/cooperations", json=cooperation_body(), headers=_key()
+        ),
+        201,
+    )
+    ids["cooperation"], ids["basis"] = cooperation["id"], cooperation["bases"][0]["id"]
+    area = Api(officer.http, service_token("welfare-pirkanmaa", "welfare-pirkanmaa-secret"))
+    _ok(
+        area.post(
+            f"/v1/welfare-area/cooperations/{cooperation['id']}/answer",
+            json={"accept": True, "responsible": {"name": "Vastuuhenkilö", "phone": "040 7654321"}},
+            headers=_key(),
+        )
+    )
+    ids["disclosure"] = _ok(
+        officer.post(
+            f"/v1/cooperations/{cooperation['id']}/disclosures",
+            json=disclosure_body(world),
+            headers=_key(),
+        ),
+        201,
+    )["id"]
+
+
+def disclosure_body(world: World) -> dict[str, Any]:
+    return {"category": "multi-sector-plan", "resource_id": world["plan"], "fields": ["goals"]}
