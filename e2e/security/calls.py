@@ -326,9 +326,7 @@ CALLS: dict[str, Callable[[World], dict[str, Any]]] = {
         }
     },
     "POST /v1/disclosure-bases/{basis_id}/withdraw": lambda _: {"json": REASON},
-    "POST /v1/cooperations/{cooperation_id}/disclosures": lambda x: {
-        "json": w.disclosure_body(x)
-    },
+    "POST /v1/cooperations/{cooperation_id}/disclosures": lambda x: {"json": w.disclosure_body(x)},
     "POST /v1/welfare-area/consultations/{consultation_id}/answer": lambda _: {
         "json": {"recommendation": "supports"}
     },

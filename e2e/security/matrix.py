@@ -274,7 +274,9 @@ def write_reports(outcomes: list[Outcome], policy: dict[str, Rule], directory: P
     csv_path = directory / "authz-matrix.csv"
     with csv_path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["area", "operation", "principal", "expected", "status", "problem"])
+        writer.writerow(
+            ["area", "operation", "principal", "expected", "status", "problem", "answer"]
+        )
         for o in outcomes:
             writer.writerow(
                 [
@@ -284,6 +286,7 @@ def write_reports(outcomes: list[Outcome], policy: dict[str, Rule], directory: P
                     o.expected.value,
                     o.status,
                     o.problem,
+                    o.said,
                 ]
             )
     codes = [p.code for p in PRINCIPALS]
