@@ -89,6 +89,7 @@ test: lint
 	KOTOPOLKU_REQUIRE_TRACES=1 \
 	KOTOPOLKU_E2E_AUDIT_DATABASE_URL=$${pg%/postgres}/kotopolku_audit \
 	KOTOPOLKU_E2E_GUIDANCE_DATABASE_URL=$${pg%/postgres}/kotopolku_guidance \
+	KOTOPOLKU_E2E_REPORTING_DATABASE_URL=$${pg%/postgres}/kotopolku_reporting \
 	  $(PY) -m pytest e2e -q -p no:cacheprovider
 
 # e2e only, against a running system (make up, or a cluster: set KOTOPOLKU_API_URL).

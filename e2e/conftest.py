@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import jwt
@@ -110,6 +112,11 @@ def client_user(as_user: Callable[[str], Api]) -> Api:
 @pytest.fixture(scope="session")
 def referrer(http: httpx.Client) -> Api:
     return Api(http, service_token("referrer-migri", "referrer-migri-secret"))
+
+
+def finnish_today() -> date:
+    """Today as the services count days: in Finland (UTC is a day behind late in the evening)."""
+    return datetime.now(ZoneInfo("Europe/Helsinki")).date()
 
 
 def unique_name(prefix: str = "E2e") -> str:

@@ -12,18 +12,18 @@ import time
 import uuid
 import wave
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from icalendar import Calendar
 
-from e2e.conftest import Api, new_client
+from e2e.conftest import Api, finnish_today, new_client
 
 # A random slot, so that the suite can run again on the same system (the users are the same).
 _SLOT = random.SystemRandom()
-DAY = (date.today() + timedelta(days=_SLOT.randint(20, 330))).isoformat()
+DAY = (finnish_today() + timedelta(days=_SLOT.randint(20, 330))).isoformat()
 HOUR = _SLOT.randint(8, 14)
 
 

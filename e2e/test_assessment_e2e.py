@@ -4,10 +4,10 @@ multi-sector assessment, the welfare area's own sections and notes, and a provid
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
-from e2e.conftest import Api, new_client
+from e2e.conftest import Api, finnish_today, new_client
 from e2e.welfare_support import start_cooperation
 
 AREAS = (
@@ -85,7 +85,7 @@ def test_multi_sector_assessment_with_the_welfare_area_and_a_provider(
         json={
             "kind": "language-level-test",
             "provider_organisation": "opisto",
-            "due_date": (date.today() + timedelta(days=30)).isoformat(),
+            "due_date": (finnish_today() + timedelta(days=30)).isoformat(),
         },
     )
     assert ordered.status_code == 201, ordered.text
@@ -101,7 +101,7 @@ def test_multi_sector_assessment_with_the_welfare_area_and_a_provider(
         json={
             "proficiency": {"language": "fi", "reading": "A2", "listening": "A2"},
             "summary": "E2e tulos",
-            "completed_on": date.today().isoformat(),
+            "completed_on": finnish_today().isoformat(),
         },
     )
     assert recorded.status_code == 200, recorded.text
@@ -118,7 +118,7 @@ def test_multi_sector_assessment_with_the_welfare_area_and_a_provider(
         json={
             "outcome": {"kind": "multi-sector-plan-needed", "reason": "E2e peruste"},
             "next_step": {
-                "date": (date.today() + timedelta(days=7)).isoformat(),
+                "date": (finnish_today() + timedelta(days=7)).isoformat(),
                 "description": "Monialaisen suunnitelman laadinta",
             },
         },

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from e2e.conftest import Api, new_client
+from e2e.conftest import Api, finnish_today, new_client
 
-TODAY = date.today() - timedelta(days=1)  # a day of margin for the Helsinki/UTC date change
+TODAY = finnish_today() - timedelta(days=1)  # a day of margin for the Helsinki/UTC date change
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from e2e.conftest import Api
+from e2e.conftest import Api, finnish_today
 
-TODAY = date.today()
+TODAY = finnish_today()
 PDF = {"Content-Type": "application/pdf"}
 
 

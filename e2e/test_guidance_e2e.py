@@ -13,9 +13,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from e2e.conftest import Api, new_client
+from e2e.conftest import Api, finnish_today, new_client
 
-TODAY = date.today().isoformat()
+TODAY = finnish_today().isoformat()
 
 
 def _ok(response: Any, status: int = 200) -> dict[str, Any]:
@@ -185,7 +185,7 @@ def test_another_municipality_gets_404_on_a_visit(
                 "topics": ["employment"],
                 "referrals": ["employment-services"],
                 "follow_up": "check-referral",
-                "follow_up_due": (date.today() + timedelta(days=14)).isoformat(),
+                "follow_up_due": (finnish_today() + timedelta(days=14)).isoformat(),
                 "notes": "Ohjattu työllisyyspalveluihin.",
             },
             headers=_key(),

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from e2e.conftest import Api, new_client
+from e2e.conftest import Api, finnish_today, new_client
 from e2e.test_assessment_e2e import basic_areas
 from e2e.welfare_support import start_cooperation
 
-TODAY = date.today()
+TODAY = finnish_today()
 
 
 def _ok(response: Any, status: int = 200) -> dict[str, Any]:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from e2e.browser import accessibility_violations, png_size, save_screenshot
-from e2e.conftest import API_URL, Api
+from e2e.conftest import API_URL, Api, finnish_today
 
 PHONE = {"width": 360, "height": 740}
 PASSWORD = "kotopolku-demo"
@@ -39,7 +39,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 def _submitted_plan(officer: Api, client_id: str) -> dict[str, Any]:
     """A plan of the client waiting for approval, with a distinctive goal."""
-    today = date.today()
+    today = finnish_today()
     goal = f"Ammattikoulutus {uuid.uuid4().hex[:6]}"
     created = officer.post(
         f"/v1/clients/{client_id}/plans",
@@ -165,7 +165,7 @@ def test_the_pages_carry_a_strict_content_security_policy(http: Any) -> None:
 
 def _appointment_soon(officer: Api, client_id: str) -> dict[str, Any]:
     """An appointment of the client within the next weeks, at a random free-looking hour."""
-    day = date.today() + timedelta(days=uuid.uuid4().int % 40 + 3)
+    day = finnish_today() + timedelta(days=uuid.uuid4().int % 40 + 3)
     hour = uuid.uuid4().int % 6 + 8
     title = f"Ohjauskäynti {uuid.uuid4().hex[:6]}"
     created = officer.post(
@@ -236,3 +236,58 @@ def test_a_client_signs_the_plan_sees_appointments_and_answers_a_message(
     assert [m["body"] for m in messages][-1] == "Kiitos, tulen paikalle."
     assert accessibility_violations(page) == []
     _check_phone_layout(page, "self-service-fi-360-messages.png")
+
+
+def _feedback_invitation(officer: Api, client_id: str) -> dict[str, Any]:
+    """A client survey and an invitation to the client to answer it."""
+    survey = officer.post(
+        "/v1/feedback/surveys",
+        json={
+            "name": f"Itsepalvelun palaute {uuid.uuid4().hex[:6]}",
+            "title": {"fi": "Miten kotoutumiskoulutus onnistui?", "ar": "كيف كان التدريب؟"},
+            "questions": [
+                {
+                    "id": "overall",
+                    "kind": "score",
+                    "text": {"fi": "Kokonaisarvio", "ar": "التقييم العام"},
+                    "required": True,
+                },
+                {"id": "comment", "kind": "text", "text": {"fi": "Mitä haluat sanoa?"}},
+            ],
+            "audience": "client",
+        },
+    )
+    assert survey.status_code == 201, survey.text
+    invitation = officer.post(
+        f"/v1/clients/{client_id}/feedback-invitations",
+        json={"survey_id": survey.json()["id"], "context_kind": "programme-service"},
+    )
+    assert invitation.status_code == 201, invitation.text
+    return dict(invitation.json())
+
+
+def test_a_client_gives_anonymous_feedback_on_the_phone(
+    page: Any, officer: Api, own_record: dict[str, Any]
+) -> None:
+    invitation = _feedback_invitation(officer, own_record["id"])
+    _sign_in(page, "client.amina")
+
+    card = page.locator("article.feedback-card", has_text="Miten kotoutumiskoulutus onnistui?")
+    assert card.count() == 1
+    assert "Kokonaisarvio" in card.inner_text()
+    assert card.locator("input[name=anonymous]").is_checked()
+    assert accessibility_violations(page) == []
+    card.scroll_into_view_if_needed()
+    _check_phone_layout(page, "self-service-feedback-fi-360.png")
+
+    card.locator(f"label[for='q-{invitation['id']}-overall-4']").click()
+    card.locator("textarea").fill("Opettaja selitti asiat selvästi.")
+    card.locator("button.send-feedback").click()
+    page.wait_for_selector("#status:text('Kiitos palautteestasi!')")
+    assert page.locator("article.feedback-card", has_text="Miten kotoutumiskoulutus").count() == 0
+
+    # The officer sees that it was answered, and nothing of the anonymous answer.
+    listed = officer.get(f"/v1/clients/{own_record['id']}/feedback-invitations").json()["items"]
+    seen = next(i for i in listed if i["id"] == invitation["id"])
+    assert seen["status"] == "answered"
+    assert seen["answer"] is None

@@ -11,13 +11,13 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from e2e.conftest import API_URL, Api, new_client
+from e2e.conftest import API_URL, Api, finnish_today, new_client
 from e2e.keycloak_tokens import service_token
 from e2e.welfare_support import cooperation_body, start_cooperation
 
@@ -84,7 +84,7 @@ def propose(officer: Api, tag: str) -> dict[str, Any]:
         "ely_reference": f"ELY-E2E-{tag}",
         "basis": "quota-refugee",
         "persons": family(tag),
-        "response_due": (date.today() + timedelta(days=30)).isoformat(),
+        "response_due": (finnish_today() + timedelta(days=30)).isoformat(),
     }
     return _ok(officer.post("/v1/placement-proposals", json=body), 201)
 
@@ -190,8 +190,8 @@ def test_cooperation_start_and_a_withdrawn_consent_stops_disclosure(
             json={
                 "kind": "multi-sector",
                 "welfare_area": "pirkanmaa",
-                "start_date": date.today().isoformat(),
-                "end_date": (date.today() + timedelta(days=300)).isoformat(),
+                "start_date": finnish_today().isoformat(),
+                "end_date": (finnish_today() + timedelta(days=300)).isoformat(),
                 "goals": [{"category": "integration", "text": "E2e: arki sujuu"}],
                 "services": [{"other_service": "E2e traumaterapia", "welfare_area_service": True}],
             },
@@ -203,7 +203,7 @@ def test_cooperation_start_and_a_withdrawn_consent_stops_disclosure(
     consent = {
         "kind": "consent",
         "categories": ["multi-sector-plan"],
-        "consent_given_on": date.today().isoformat(),
+        "consent_given_on": finnish_today().isoformat(),
     }
     requested = _ok(
         tampere.post(

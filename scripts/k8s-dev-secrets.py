@@ -71,8 +71,25 @@ def esign_signing_files() -> dict[str, str]:
         return {path.name: path.read_text() for path in files}
 
 
+def reporting_pseudonym_files() -> dict[str, str]:
+    """The municipal reporting secret, shared by every service that reports facts."""
+    return {"reporting-pseudonym.key": secrets.token_hex(32)}
+
+
+def national_pseudonym_files() -> dict[str, str]:
+    """The reporting service's own secret for the national extract."""
+    return {"national-pseudonym.key": secrets.token_hex(32)}
+
+
 # Secrets a service mounts as files (services.*.secretMounts), by service: how to make them.
-MOUNTED_SECRET_FILES = {"esign": esign_signing_files}
+# A Secret mounted by several services is made once.
+MOUNTED_SECRET_FILES = {
+    "esign": esign_signing_files,
+    "assessment": reporting_pseudonym_files,
+    "plans": reporting_pseudonym_files,
+    "programme": reporting_pseudonym_files,
+    "reporting": national_pseudonym_files,
+}
 
 
 def dev_secrets(
@@ -111,12 +128,15 @@ def dev_secrets(
             f"kotopolku_{name.replace('-', '_')}"
         )
         out.append(secret(secret_name, namespace, {svc["database"]["secretKey"]: url}))
+    made: set[str] = set()
     for name, entry in values["services"].items():
         svc = merge(values["default"], entry or {})
         if not svc.get("enabled", True):
             continue
         for mount in svc.get("secretMounts") or []:
-            out.append(secret(mount["secretName"], namespace, MOUNTED_SECRET_FILES[name]()))
+            if mount["secretName"] not in made:
+                made.add(mount["secretName"])
+                out.append(secret(mount["secretName"], namespace, MOUNTED_SECRET_FILES[name]()))
     kc_db = values["keycloak"]["database"]
     if kc_db.get("vendor") == "postgres" and kc_db.get("existingSecret"):
         out.append(

@@ -26,7 +26,7 @@ declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programm
   [welfare]=6 [appointments]=7 [messaging]=8 [interpretation]=9 [esign]=10 [archive]=11
   [contracts]=12 [guidance]=13 [reporting]=14)
 BACKENDS=(clients audit assessment plans programme welfare appointments messaging interpretation esign
-  contracts guidance)
+  contracts guidance reporting)
 SERVICES=(dev-sinks "${BACKENDS[@]}" gateway)
 DEV_SINKS_SMTP_PORT="${DEV_SINKS_SMTP_PORT:-$((GRPC_PORT_BASE + 40))}"
 DEV_SINKS_HTTP_PORT="${DEV_SINKS_HTTP_PORT:-$((GRPC_PORT_BASE + 41))}"
@@ -97,6 +97,8 @@ up() {
   down_services
   mkdir -p "$KOTOPOLKU_VAR/keys" "$KOTOPOLKU_VAR/data"
   "$PYTHON" -c "import sys; from pathlib import Path; from kotopolku.common.identity import ensure_dev_keys; ensure_dev_keys(Path(sys.argv[1]))" "$KOTOPOLKU_VAR/keys"
+  # Reporting pseudonym secrets: the municipal one (every fact source) and the national one.
+  "$PYTHON" -c "import sys; from pathlib import Path; from kotopolku.common.pseudonyms import ensure_key_file; [ensure_key_file(Path(sys.argv[1]) / n) for n in ('reporting-pseudonym.key', 'national-pseudonym.key')]" "$KOTOPOLKU_VAR/keys"
   # The dev signing chain of the e-signature service: root CA → one certificate per municipality.
   KOTOPOLKU_SIGNING_DIR="$KOTOPOLKU_VAR/keys/esign" "$REPO_ROOT/.venv/bin/kotopolku-esign" dev-certificates >/dev/null
   bash scripts/keycloak.sh start
@@ -111,6 +113,9 @@ up() {
     "KOTOPOLKU_LOG_LEVEL=${KOTOPOLKU_LOG_LEVEL:-INFO}"
     "KOTOPOLKU_SIGNING_DIR=$keys/esign"
     "KOTOPOLKU_SIGNING_URL_TEMPLATE=http://127.0.0.1:$GATEWAY_PORT/v1/me/signing-requests/{id}"
+    "KOTOPOLKU_FEEDBACK_URL=http://127.0.0.1:$GATEWAY_PORT/app/#feedback"
+    # Reporting facts reach the reporting service within a second in the dev and test stack.
+    "KOTOPOLKU_FACT_POLL_SECONDS=0.5"
     # The messaging service's port, also before it runs here: e-signature queues invitations.
     "KOTOPOLKU_MESSAGING_ADDRESS=127.0.0.1:$((GRPC_PORT_BASE + 8))"
   )

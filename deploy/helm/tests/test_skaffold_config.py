@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import helmchart
+import pytest
 import yaml
 
 SKAFFOLD = helmchart.REPO / "skaffold.yaml"
@@ -97,3 +99,31 @@ def test_the_profiles_match_their_purpose():
         s["autoscaling"]["enabled"]
         for s in helmchart.expected_services(helmchart.VALUE_SETS["prod"]).values()
     )
+
+
+class _NoDuplicateKeys(yaml.SafeLoader):
+    """A loader that refuses a mapping key given twice (PyYAML keeps the last one silently)."""
+
+
+def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> object:
+    keys = [loader.construct_object(key, deep=deep) for key, _ in node.value]
+    repeated = sorted({str(k) for k in keys if keys.count(k) > 1})
+    assert not repeated, f"line {node.start_mark.line + 1}: repeated keys {repeated}"
+    return loader.construct_mapping(node, deep)
+
+
+_NoDuplicateKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "skaffold.yaml",
+        *(f"deploy/helm/kotopolku/{name}" for name in ("values.yaml", "values-dev.yaml")),
+        *(f"deploy/helm/kotopolku/{name}" for name in ("values-staging.yaml", "values-prod.yaml")),
+    ],
+)
+def test_no_key_is_given_twice(path: str) -> None:
+    root = Path(__file__).resolve().parents[3]
+    with (root / path).open() as handle:
+        list(yaml.load_all(handle, Loader=_NoDuplicateKeys))

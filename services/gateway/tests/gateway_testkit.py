@@ -62,6 +62,8 @@ from kotopolku.plans.service import DEFINITION as PLANS_DEFINITION
 from kotopolku.plans.service import PlansSettings
 from kotopolku.programme.service import DEFINITION as PROGRAMME_DEFINITION
 from kotopolku.programme.service import ProgrammeSettings
+from kotopolku.reporting.service import DEFINITION as REPORTING_DEFINITION
+from kotopolku.reporting.service import ReportingSettings
 from kotopolku.welfare.service import DEFINITION as WELFARE_DEFINITION
 from kotopolku.welfare.service import WelfareSettings
 
@@ -407,6 +409,7 @@ EXTRA_BACKENDS = (
     Backend("esign", ESIGN_DEFINITION, EsignSettings),
     Backend("contracts", CONTRACTS_DEFINITION, ContractsSettings),
     Backend("guidance", GUIDANCE_DEFINITION, GuidanceSettings),
+    Backend("reporting", REPORTING_DEFINITION, ReportingSettings),
 )
 
 

@@ -1,9 +1,11 @@
-"""Delivers audit events from a service's outbox to the audit service.
+"""Delivers a service's outbox of events in batches to one receiving RPC: audit events to the
+audit service (:class:`OutboxRelay`), and reporting facts to the reporting service
+(:mod:`kotopolku.common.facts`), both through :class:`BatchRelay`.
 
-At-least-once: rows are deleted only after the audit service acknowledged them, and the audit
-service ignores event ids it already has, so nothing is lost or doubled when it is down for a
-while. While it is down the relay backs off exponentially and rows wait in order. Several replicas
-may run the relay: PostgreSQL's ``SKIP LOCKED`` hands each batch to one of them.
+At-least-once: rows are deleted only after the receiver acknowledged them, and the receiver
+ignores event ids it already has, so nothing is lost or doubled when it is down for a while.
+While it is down the relay backs off exponentially and rows wait in order. Several replicas may
+run the relay: PostgreSQL's ``SKIP LOCKED`` hands each batch to one of them.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 import grpc
 import sqlalchemy as sa
@@ -54,30 +58,49 @@ class DeliveryFailed(Exception):
     pass
 
 
-def backoff_seconds(failures: int) -> float:
-    return float(min(MAX_BACKOFF_SECONDS, 0.25 * 2 ** max(0, failures - 1)))
+def backoff_seconds(failures: int, cap: float = MAX_BACKOFF_SECONDS) -> float:
+    return float(min(cap, 0.25 * 2 ** max(0, failures - 1)))
 
 
-class OutboxRelay:
+@dataclass(frozen=True, slots=True)
+class RelayMetrics:
+    """The instruments of one kind of outbox (labelled by the sending service)."""
+
+    backlog: Gauge
+    delivered: Counter
+    failures: Counter
+    oldest_age: Gauge | None = None
+    lag: Histogram | None = None
+
+
+AUDIT_METRICS = RelayMetrics(BACKLOG, DELIVERED, FAILURES, OLDEST_AGE, LAG)
+
+# Sends the payloads of one batch; returns once the receiver acknowledged them all.
+Send = Callable[[Sequence[bytes]], Awaitable[None]]
+
+
+class BatchRelay:
     def __init__(
         self,
         service: str,
         database: Database,
         outbox: sa.Table,
-        audit: audit_pb2_grpc.AuditServiceAsyncStub,
+        send: Send,
+        metrics: RelayMetrics,
         *,
         batch_size: int = 200,
         poll_seconds: float = 1.0,
-        timeout_seconds: float = 5.0,
+        max_backoff_seconds: float = MAX_BACKOFF_SECONDS,
         clock: Clock = utcnow,
     ) -> None:
         self._service = service
         self._db = database
         self._outbox = outbox
-        self._audit = audit
+        self._send = send
+        self._metrics = metrics
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
-        self._timeout = timeout_seconds
+        self._max_backoff = max_backoff_seconds
         self._clock = clock
         self._wake = asyncio.Event()
         self.consecutive_failures = 0
@@ -93,13 +116,18 @@ class OutboxRelay:
                 self.consecutive_failures = 0
             except Exception as error:
                 self.consecutive_failures += 1
-                FAILURES.labels(self._service).inc()
+                self._metrics.failures.labels(self._service).inc()
                 log.warning(
-                    "audit delivery failed; backing off",
-                    extra={"error": type(error).__name__, "failures": self.consecutive_failures},
+                    "outbox delivery failed; backing off",
+                    extra={
+                        "outbox": self._outbox.name,
+                        "error": type(error).__name__,
+                        "failures": self.consecutive_failures,
+                    },
                 )
                 await self._refresh_backlog()
-                await self._sleep(stop, backoff_seconds(self.consecutive_failures), wakeable=False)
+                delay = backoff_seconds(self.consecutive_failures, self._max_backoff)
+                await self._sleep(stop, delay, wakeable=False)
                 continue
             if delivered < self._batch_size:
                 await self._sleep(stop, self._poll_seconds, wakeable=True)
@@ -118,7 +146,7 @@ class OutboxRelay:
             await asyncio.sleep(COALESCE_SECONDS)
 
     async def deliver_once(self) -> int:
-        """Delivers the oldest batch; returns how many events went. Raises on failure."""
+        """Delivers the oldest batch; returns how many rows went. Raises on failure."""
         table = self._outbox
         query = (
             sa.select(table.c.seq, table.c.payload, table.c.created_at)
@@ -130,25 +158,21 @@ class OutboxRelay:
         async with self._db.transaction() as connection:
             rows = (await connection.execute(query)).all()
             if not rows:
-                BACKLOG.labels(self._service).set(0)
-                OLDEST_AGE.labels(self._service).set(0)
+                self._metrics.backlog.labels(self._service).set(0)
+                if self._metrics.oldest_age is not None:
+                    self._metrics.oldest_age.labels(self._service).set(0)
                 return 0
-            events = [audit_pb2.AuditEvent.FromString(row.payload) for row in rows]
-            try:
-                await self._audit.AppendEvents(
-                    audit_pb2.AppendEventsRequest(events=events), timeout=self._timeout
-                )
-            except grpc.aio.AioRpcError as error:
-                raise DeliveryFailed(error.code().name) from error
+            await self._send([bytes(row.payload) for row in rows])
             await connection.execute(
                 sa.delete(table).where(table.c.seq.in_([row.seq for row in rows]))
             )
-            delivered_at = self._clock()
-            for row in rows:
-                LAG.labels(self._service).observe(
-                    max(0.0, (delivered_at - as_utc(row.created_at)).total_seconds())
-                )
-            DELIVERED.labels(self._service).inc(len(rows))
+            if self._metrics.lag is not None:
+                delivered_at = self._clock()
+                for row in rows:
+                    self._metrics.lag.labels(self._service).observe(
+                        max(0.0, (delivered_at - as_utc(row.created_at)).total_seconds())
+                    )
+            self._metrics.delivered.labels(self._service).inc(len(rows))
         if len(rows) >= self._batch_size or time.monotonic() - self._backlog_checked_at > (
             _BACKLOG_REFRESH_SECONDS
         ):
@@ -158,13 +182,50 @@ class OutboxRelay:
     async def _refresh_backlog(self) -> None:
         try:
             waiting = await backlog.measure(self._db, self._outbox, self._clock())
-            BACKLOG.labels(self._service).set(waiting.waiting)
-            OLDEST_AGE.labels(self._service).set(waiting.oldest_age_seconds)
+            self._metrics.backlog.labels(self._service).set(waiting.waiting)
+            if self._metrics.oldest_age is not None:
+                self._metrics.oldest_age.labels(self._service).set(waiting.oldest_age_seconds)
             self._backlog_checked_at = time.monotonic()
         except Exception:
-            log.warning("could not count the audit outbox")
+            log.warning("could not count the outbox", extra={"outbox": self._outbox.name})
 
     async def backlog(self) -> int:
         async with self._db.engine.connect() as connection:
             count = await connection.scalar(sa.select(sa.func.count()).select_from(self._outbox))
         return int(count or 0)
+
+
+class OutboxRelay(BatchRelay):
+    """The audit outbox of a service, delivered to the audit service's AppendEvents."""
+
+    def __init__(
+        self,
+        service: str,
+        database: Database,
+        outbox: sa.Table,
+        audit: audit_pb2_grpc.AuditServiceAsyncStub,
+        *,
+        batch_size: int = 200,
+        poll_seconds: float = 1.0,
+        timeout_seconds: float = 5.0,
+        clock: Clock = utcnow,
+    ) -> None:
+        async def append(payloads: Sequence[bytes]) -> None:
+            events = [audit_pb2.AuditEvent.FromString(payload) for payload in payloads]
+            try:
+                await audit.AppendEvents(
+                    audit_pb2.AppendEventsRequest(events=events), timeout=timeout_seconds
+                )
+            except grpc.aio.AioRpcError as error:
+                raise DeliveryFailed(error.code().name) from error
+
+        super().__init__(
+            service,
+            database,
+            outbox,
+            append,
+            AUDIT_METRICS,
+            batch_size=batch_size,
+            poll_seconds=poll_seconds,
+            clock=clock,
+        )

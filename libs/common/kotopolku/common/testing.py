@@ -28,6 +28,7 @@ from kotopolku.common.identity import (
     Caller,
     generate_key_pair,
 )
+from kotopolku.common.pseudonyms import ensure_key_file
 from kotopolku.common.server import ServiceDefinition, ServiceHost
 
 POSTGRES_ENV = "KOTOPOLKU_TEST_POSTGRES_URL"
@@ -56,6 +57,11 @@ class TestKeys:
     def service_public(self) -> Path:
         return self.directory / "service.pub"
 
+    @property
+    def reporting_pseudonym(self) -> Path:
+        """The municipal reporting secret of the services that emit reporting facts."""
+        return self.directory / "reporting-pseudonym.key"
+
     def gateway_signer(self) -> AssertionSigner:
         return AssertionSigner.from_file(self.gateway_private, GATEWAY_ISSUER)
 
@@ -70,6 +76,9 @@ def make_keys(directory: Path) -> TestKeys:
     keys = TestKeys(directory)
     generate_key_pair(keys.gateway_private, keys.gateway_public)
     generate_key_pair(keys.service_private, keys.service_public)
+    ensure_key_file(keys.reporting_pseudonym)
+    # The reporting service's national extract key (another secret than the municipal one).
+    ensure_key_file(keys.directory / "national-pseudonym.key")
     return keys
 
 
@@ -115,6 +124,8 @@ def host_settings(keys: TestKeys, **overrides: Any) -> dict[str, Any]:
         "service_public_key_file": keys.service_public,
         "service_key_file": keys.service_private,
         "audit_address": UNREACHABLE,
+        # Reporting facts stay in the services' outboxes too, unless a test starts reporting.
+        "reporting_address": UNREACHABLE,
         "migrate_on_start": True,
         **overrides,
     }

@@ -9,16 +9,16 @@ from pydantic import Field
 
 from kotopolku.assessment.client_directory import ClientDirectory
 from kotopolku.assessment.servicer import AssessmentServicer
-from kotopolku.assessment.tables import audit_outbox, idempotency_keys
+from kotopolku.assessment.tables import audit_outbox, idempotency_keys, reporting_outbox
 from kotopolku.assessment.v1 import assessment_pb2, assessment_pb2_grpc
 from kotopolku.assessment.welfare_gate import WelfareGate
 from kotopolku.clients.v1 import clients_pb2_grpc
+from kotopolku.common import facts
 from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
-from kotopolku.common.settings import ServiceSettings
 
 
-class AssessmentSettings(ServiceSettings):
+class AssessmentSettings(facts.FactSourceSettings):
     grpc_port: int = Field(50053, ge=0, le=65535)
     database_url: str = "sqlite:///var/data/assessment.db"
     # The clients service, asked whether a client exists and is visible to the caller.
@@ -42,6 +42,7 @@ def build(runtime: Runtime) -> Sequence[Registration]:
         runtime.clock,
         ClientDirectory(clients, settings.clients_timeout_seconds),  # type: ignore[arg-type]
         WelfareGate(runtime.user_channel(settings.welfare_address)),
+        facts.install(runtime, reporting_outbox),
     )
     return [
         Registration(
@@ -58,4 +59,5 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
+    other_outboxes=(reporting_outbox,),
 )

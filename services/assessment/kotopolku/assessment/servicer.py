@@ -11,7 +11,7 @@ import grpc
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kotopolku.assessment import access, convert, repository
+from kotopolku.assessment import access, convert, reporting_facts, repository
 from kotopolku.assessment.access import Standing, Viewer
 from kotopolku.assessment.client_directory import ClientDirectory
 from kotopolku.assessment.domain import (
@@ -41,6 +41,7 @@ from kotopolku.common.errors import (
     PermissionDenied,
     StaleVersion,
 )
+from kotopolku.common.facts import FactRecorder, finnish_day
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
 from kotopolku.common.identity import Caller, Role, current_caller
 from kotopolku.common.requests import expected_version, resource_id
@@ -132,6 +133,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         clock: Clock,
         clients: ClientDirectory,
         welfare: WelfareGate,
+        facts: FactRecorder,
     ) -> None:
         self._db = database
         self._audit = audit
@@ -139,6 +141,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         self._clock = clock
         self._clients = clients
         self._welfare = welfare
+        self._facts = facts
 
     def _today(self) -> date:
         return self._clock().date()
@@ -300,6 +303,10 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
                     caller,
                     [_assessment_entry(row, "assessment.create", ("kind", *content))],
                 )
+                await self._facts.record(
+                    connection,
+                    [reporting_facts.started(self._facts, row, client, finnish_day(now))],
+                )
                 message, _ = await self._view(connection, row, Viewer(Standing.OFFICER))
                 return message
         except IntegrityError:
@@ -453,6 +460,9 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
             )
             await self._audit.record(
                 connection, caller, [_assessment_entry(row, "assessment.complete", ("state",))]
+            )
+            await self._facts.record(
+                connection, [reporting_facts.completed(self._facts, row, finnish_day(now))]
             )
             return await self._answer(connection, caller, row.id)
 

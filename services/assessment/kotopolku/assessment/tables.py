@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from kotopolku.common.facts import reporting_outbox_table
 from kotopolku.common.tables import UtcDateTime, audit_outbox_table, idempotency_table
 
 metadata = sa.MetaData()
@@ -103,3 +104,4 @@ measures = sa.Table(
 
 audit_outbox = audit_outbox_table(metadata)
 idempotency_keys = idempotency_table(metadata)
+reporting_outbox = reporting_outbox_table(metadata)

@@ -1094,3 +1094,46 @@ async def test_calls_without_a_valid_caller_are_unauthenticated(system: System) 
         ),
         grpc.StatusCode.UNAUTHENTICATED,
     )
+
+
+async def test_start_and_completion_are_reported_as_pseudonymous_facts(system: System) -> None:
+    from kotopolku.assessment.tables import reporting_outbox
+    from kotopolku.common.facts import MUNICIPAL_PURPOSE
+    from kotopolku.common.pseudonyms import PseudonymKey
+    from kotopolku.reporting.v1 import reporting_pb2
+
+    client = await system.clients.CreateClient(
+        clients_pb2.CreateClientRequest(
+            client=clients_pb2.Client(
+                first_names="Amina",
+                last_name="Raportti",
+                date_of_birth="1990-01-01",
+                segment=clients_pb2.CLIENT_SEGMENT_QUOTA_REFUGEE,
+                first_permit_date="2025-06-01",
+            )
+        ),
+        metadata=system.md(OFFICER),
+    )
+    content = plan_outcome()
+    content.basic.CopyFrom(answered_basic())
+    draft = await system.create(
+        client.id, content=content, fields=("basic", "outcome", "next_step")
+    )
+    await system.complete(draft)
+
+    rows = await system.raw_rows(reporting_outbox)
+    started, completed = (reporting_pb2.Fact.FromString(r.payload) for r in rows)
+    assert started.assessment_started == reporting_pb2.AssessmentStarted(
+        kind="BASIC",
+        started_on=started.assessment_started.started_on,
+        moved_in_on="2025-06-01",
+        segment="QUOTA_REFUGEE",
+    )
+    assert date.fromisoformat(started.assessment_started.started_on) >= date(2026, 1, 1)
+    assert completed.assessment_completed.outcome == "INTEGRATION_PLAN_NEEDED"
+    key = PseudonymKey.from_file(system.keys.reporting_pseudonym, MUNICIPAL_PURPOSE)
+    assert started.subject == completed.subject == key.pseudonym("091", "client", client.id)
+    assert started.record == completed.record == key.pseudonym("091", "assessment", draft.id)
+    for row in rows:
+        assert client.id.encode() not in row.payload
+        assert b"Raportti" not in row.payload

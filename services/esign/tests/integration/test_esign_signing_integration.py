@@ -82,7 +82,7 @@ async def test_officer_then_client_sign_and_the_plan_becomes_active(svc: Esign) 
 
     # The reminder is dropped unsent once it is due: the client has signed.
     svc.clock.advance(days=30)
-    assert await svc.relay.deliver_once() == 0
+    assert await svc.relay.deliver_once() == 1  # settled: dropped, not sent
     assert len(svc.messaging.requests) == 1
     assert await svc.count(deliveries) == 0
 

@@ -28,6 +28,7 @@ from kotopolku.gateway.routers import (
     plans,
     programme,
     referrals,
+    reporting,
     welfare,
     welfare_area,
 )
@@ -103,6 +104,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         esign.router,
         contracts.router,
         guidance.router,
+        reporting.router,
         audit.router,
         health.router,
     ):
@@ -112,10 +114,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(AuthenticationGate, openapi=lambda: app.openapi())
     app.add_middleware(UnexpectedErrorGuard)
     app.add_middleware(MetricsMiddleware)
-    # Feed URLs carry a secret: no span may record them. Nor a query string (span_privacy).
+    # Feed and feedback-link URLs carry a secret: no span may record them. Nor may a span record
+    # a query string (span_privacy).
     FastAPIInstrumentor.instrument_app(
         app,
-        excluded_urls="healthz,readyz,metrics,calendar-feeds/[^/]+[.]ics",
+        excluded_urls="healthz,readyz,metrics,calendar-feeds/[^/]+[.]ics,feedback/links/",
         server_request_hook=drop_query_string,
     )
 

@@ -38,6 +38,7 @@ class GatewaySettings(CommonSettings):
     esign_address: str = "127.0.0.1:50060"
     contracts_address: str = "127.0.0.1:50062"
     guidance_address: str = "127.0.0.1:50063"
+    reporting_address: str = "127.0.0.1:50064"
     audit_address: str = "127.0.0.1:50052"
     # Deadline of one backend call.
     backend_timeout_seconds: float = Field(5.0, gt=0)

@@ -35,6 +35,7 @@ from kotopolku.interpretation.v1 import interpretation_pb2_grpc
 from kotopolku.messaging.v1 import messaging_pb2_grpc
 from kotopolku.plans.v1 import plans_pb2_grpc
 from kotopolku.programme.v1 import programme_pb2_grpc
+from kotopolku.reporting.v1 import reporting_pb2_grpc
 from kotopolku.welfare.v1 import welfare_pb2_grpc
 
 Response = TypeVar("Response")
@@ -97,6 +98,7 @@ class GatewayState:
     esign: esign_pb2_grpc.EsignServiceAsyncStub
     contracts: contracts_pb2_grpc.ContractsServiceAsyncStub
     guidance: guidance_pb2_grpc.GuidanceServiceAsyncStub
+    reporting: reporting_pb2_grpc.ReportingServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
@@ -136,6 +138,7 @@ class GatewayState:
             esign=esign_pb2_grpc.EsignServiceStub(channels["esign"]),  # type: ignore[arg-type]
             contracts=contracts_pb2_grpc.ContractsServiceStub(channels["contracts"]),  # type: ignore[arg-type]
             guidance=guidance_pb2_grpc.GuidanceServiceStub(channels["guidance"]),  # type: ignore[arg-type]
+            reporting=reporting_pb2_grpc.ReportingServiceStub(channels["reporting"]),  # type: ignore[arg-type]
             channels=channels,
             http=http,
         )

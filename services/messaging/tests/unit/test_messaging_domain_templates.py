@@ -27,7 +27,7 @@ REMINDER = TemplateText(
 
 def test_every_default_template_exists_in_every_required_language() -> None:
     found = default_templates()
-    for key in ("appointment-reminder", "plan-signature-request"):
+    for key in ("appointment-reminder", "plan-signature-request", "feedback-invitation"):
         assert {lang for k, lang in found if k == key} >= set(DEFAULT_TEMPLATE_LANGUAGES)
 
 

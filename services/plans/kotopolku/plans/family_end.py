@@ -24,6 +24,7 @@ from kotopolku.plans import repository
 from kotopolku.plans.domain import family, lifecycle
 from kotopolku.plans.domain.model import PlanStatus, finnish_date
 from kotopolku.plans.gate import record_entries
+from kotopolku.plans.reporting_facts import PlanFacts
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ async def end_lapsed(
     rows: Sequence[Any],
     today: date,
     now: datetime,
+    facts: PlanFacts,
 ) -> list[str]:
     """Ends those of the family plans ``rows`` that have lapsed; returns their ids."""
     ended = []
@@ -59,6 +61,7 @@ async def end_lapsed(
         await repository.add_status_change(
             connection, row.id, row.status, target, caller.subject, LAPSED_REASON, now
         )
+        await facts.status_changed(connection, row.id, row.status, today)
         await audit.record(connection, caller, record_entries(record, "plan.end", ("status",)))
         ended.append(row.id)
     return ended
@@ -72,6 +75,7 @@ class LapsedFamilyPlanCheck:
         database: Database,
         audit: AuditRecorder,
         clock: Clock,
+        facts: PlanFacts,
         *,
         interval_seconds: float,
         batch_size: int = 100,
@@ -79,6 +83,7 @@ class LapsedFamilyPlanCheck:
         self._db = database
         self._audit = audit
         self._clock = clock
+        self._facts = facts
         self._interval = interval_seconds
         self._batch_size = batch_size
         self._caller = service_caller("plans")
@@ -94,7 +99,13 @@ class LapsedFamilyPlanCheck:
                     return ended
                 ended += len(
                     await end_lapsed(
-                        connection, self._audit, self._caller, rows, finnish_date(now), now
+                        connection,
+                        self._audit,
+                        self._caller,
+                        rows,
+                        finnish_date(now),
+                        now,
+                        self._facts,
                     )
                 )
             after = rows[-1].id

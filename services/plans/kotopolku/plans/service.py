@@ -8,19 +8,20 @@ from pathlib import Path
 
 from pydantic import Field
 
+from kotopolku.common import facts
 from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
-from kotopolku.common.settings import ServiceSettings
 from kotopolku.plans.directory import ClientDirectory, ProgrammeCatalogue
 from kotopolku.plans.family_end import LapsedFamilyPlanCheck
 from kotopolku.plans.overdue_gauge import OverdueReviewsGauge
+from kotopolku.plans.reporting_facts import PlanFacts
 from kotopolku.plans.servicer import PlansServicer
-from kotopolku.plans.tables import audit_outbox, idempotency_keys
+from kotopolku.plans.tables import audit_outbox, idempotency_keys, reporting_outbox
 from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
 from kotopolku.plans.welfare_gate import WelfareGate
 
 
-class PlansSettings(ServiceSettings):
+class PlansSettings(facts.FactSourceSettings):
     grpc_port: int = 50054
     database_url: str = "sqlite:///var/data/plans.db"
     # Asked, as the caller, whether a client exists in the caller's municipality and who a
@@ -43,6 +44,7 @@ def build(runtime: Runtime) -> Sequence[Registration]:
     assert runtime.audit is not None
     settings = runtime.settings
     assert isinstance(settings, PlansSettings)
+    plan_facts = PlanFacts(facts.install(runtime, reporting_outbox))
     servicer = PlansServicer(
         runtime.database,
         runtime.audit,
@@ -51,11 +53,13 @@ def build(runtime: Runtime) -> Sequence[Registration]:
         ClientDirectory(runtime.user_channel(settings.clients_address)),
         ProgrammeCatalogue(runtime.user_channel(settings.programme_address)),
         WelfareGate(runtime.user_channel(settings.welfare_address)),
+        plan_facts,
     )
     check = LapsedFamilyPlanCheck(
         runtime.database,
         runtime.audit,
         runtime.clock,
+        plan_facts,
         interval_seconds=settings.family_check_seconds,
     )
     runtime.extras[FAMILY_CHECK] = check
@@ -76,4 +80,5 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
+    other_outboxes=(reporting_outbox,),
 )

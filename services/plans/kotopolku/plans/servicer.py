@@ -49,6 +49,7 @@ from kotopolku.plans.gate import (
     record_entries,
     require_expected_version,
 )
+from kotopolku.plans.reporting_facts import PlanFacts
 from kotopolku.plans.signed_approval_rpcs import SignedApprovalRpcs
 from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
 from kotopolku.plans.validation import (
@@ -75,6 +76,7 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
         clients: ClientDirectory,
         catalogue: ProgrammeCatalogue,
         welfare: WelfareGate,
+        facts: PlanFacts,
     ) -> None:
         self._db = database
         self._audit = audit
@@ -84,6 +86,7 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
         self._catalogue = catalogue
         self._welfare = welfare
         self._gate = PlanGate(database, audit, welfare)
+        self._facts = facts
 
     def _today(self) -> date:
         return finnish_date(self._clock())
@@ -114,6 +117,7 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
             await repository.add_status_change(
                 connection, row.id, row.status, target, caller.subject, reason, self._clock()
             )
+            await self._facts.status_changed(connection, row.id, row.status, self._today())
 
     async def _update(self, connection: AsyncConnection, row: Any, values: dict[str, Any]) -> None:
         """The plan's row first, guarded by the version read: a concurrent change fails here,
@@ -189,6 +193,7 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
             await repository.add_status_change(
                 connection, plan_id, None, PlanStatus.DRAFT, caller.subject, "created", now
             )
+            await self._facts.status_changed(connection, plan_id, None, self._today())
             if key:
                 try:
                     await self._idempotency.remember(
@@ -510,6 +515,7 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
                     "recorded_at": self._clock(),
                 },
             )
+            await self._facts.reviewed(connection, row, today, reason, outcome)
             await self._change_status(
                 connection, row, status, caller, f"review: {outcome.value.lower()}"
             )
@@ -524,6 +530,7 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
                     ),
                     today,
                     self._clock(),
+                    self._facts,
                 )
             return await self._respond(
                 connection, caller, row.id, "plan.review", fields=("reviews", "status")
@@ -573,6 +580,8 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
                 row,
                 self._review_request(row, reason, description or "", caller.subject),
             )
+            # The due date moved: reporting hears of it as a change to the same status.
+            await self._facts.status_changed(connection, row.id, row.status, self._today())
             return await self._respond(
                 connection,
                 caller,
@@ -675,6 +684,7 @@ class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
                     "transferred_at": self._clock(),
                 },
             )
+            await self._facts.status_changed(connection, row.id, row.status, self._today())
             return await self._respond(
                 connection,
                 caller,

@@ -19,7 +19,7 @@ from kotopolku.common.errors import (
 )
 from kotopolku.common.identity import Caller, current_caller
 from kotopolku.common.requests import expected_version, resource_id
-from kotopolku.programme import access, convert, repository
+from kotopolku.programme import access, convert, reporting_facts, repository
 from kotopolku.programme.domain import (
     AttendanceMark,
     EnrolmentRefused,
@@ -215,6 +215,9 @@ class EnrolmentRpcs(RpcBase):
                 caller,
                 [enrolment_entry(row, "enrolment.create", convert.ENROLMENT_FIELDS)],
             )
+            await self._facts.record(
+                connection, [reporting_facts.started(self._facts, row, str(service.type))]
+            )
             message = await self._message(connection, row, seen)
         self._on_outcome()
         return message
@@ -362,7 +365,7 @@ class EnrolmentRpcs(RpcBase):
         seen = access.reporter(caller)
         expected_version(request.expected_version)
         async with self._db.transaction() as connection:
-            row, _ = await self._visible(
+            row, service = await self._visible(
                 connection, caller, seen, request.enrolment_id, "enrolment.interrupt", report=True
             )
             self._transition(row, EnrolmentStatus.INTERRUPTED)
@@ -390,6 +393,9 @@ class EnrolmentRpcs(RpcBase):
                 connection,
                 caller,
                 [enrolment_entry(updated, "enrolment.interrupt", ("status", "interruption"))],
+            )
+            await self._facts.record(
+                connection, [reporting_facts.ended(self._facts, updated, str(service.type))]
             )
             message = await self._message(connection, updated, seen)
         self._on_outcome()
@@ -434,6 +440,9 @@ class EnrolmentRpcs(RpcBase):
                 connection,
                 caller,
                 [enrolment_entry(updated, "enrolment.complete", ("status", "completion"))],
+            )
+            await self._facts.record(
+                connection, [reporting_facts.ended(self._facts, updated, str(service.type))]
             )
             message = await self._message(connection, updated, seen)
         self._on_outcome()

@@ -15,6 +15,7 @@ from kotopolku.common.audit import AuditEntry, AuditRecorder, Outcome
 from kotopolku.common.clock import Clock, as_utc
 from kotopolku.common.db import Database
 from kotopolku.common.errors import InvalidArgument
+from kotopolku.common.facts import FactRecorder
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
 from kotopolku.common.identity import Caller
 from kotopolku.programme.domain import ProgrammeDomainError
@@ -58,6 +59,8 @@ class RpcBase:
         clock: Clock,
         plans: PlanDirectory,
         on_outcome: Callable[[], None] = lambda: None,
+        *,
+        facts: FactRecorder,
     ) -> None:
         self._db = database
         self._plans = plans
@@ -65,6 +68,7 @@ class RpcBase:
         self._idempotency = idempotency
         self._clock = clock
         self._on_outcome = on_outcome
+        self._facts = facts
 
     def _now(self) -> datetime:
         return self._clock()

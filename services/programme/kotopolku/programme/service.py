@@ -7,15 +7,20 @@ from pathlib import Path
 
 from pydantic import Field
 
+from kotopolku.common import facts
 from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
-from kotopolku.common.settings import ServiceSettings
 from kotopolku.plans.v1 import plans_pb2_grpc
 from kotopolku.programme.outcomes import OutcomeRelay
 from kotopolku.programme.plan_directory import PlanDirectory
 from kotopolku.programme.plans_outcomes import PlansOutcomeSink
 from kotopolku.programme.servicer import ProgrammeServicer
-from kotopolku.programme.tables import audit_outbox, idempotency_keys, plan_outcome_outbox
+from kotopolku.programme.tables import (
+    audit_outbox,
+    idempotency_keys,
+    plan_outcome_outbox,
+    reporting_outbox,
+)
 from kotopolku.programme.v1 import programme_pb2, programme_pb2_grpc
 
 # Where build() leaves the outcome relay, and the background jobs the host should run:
@@ -23,7 +28,7 @@ from kotopolku.programme.v1 import programme_pb2, programme_pb2_grpc
 OUTCOME_RELAY = "outcome_relay"
 
 
-class ProgrammeSettings(ServiceSettings):
+class ProgrammeSettings(facts.FactSourceSettings):
     grpc_port: int = 50055
     database_url: str = "sqlite:///var/data/programme.db"
     # Asked, as the officer, what the plan agreed before an enrolment; enrolment outcomes are
@@ -55,6 +60,7 @@ def build(runtime: Runtime) -> Sequence[Registration]:
         runtime.clock,
         PlanDirectory(runtime.user_channel(settings.plans_address)),
         on_outcome=relay.wake,
+        facts=facts.install(runtime, reporting_outbox),
     )
     return [
         Registration(
@@ -71,5 +77,5 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
-    other_outboxes=(plan_outcome_outbox,),
+    other_outboxes=(plan_outcome_outbox, reporting_outbox),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -14,7 +14,6 @@ from kotopolku.programme.domain import (
     completion_summary,
     interruption_summary,
 )
-from kotopolku.programme.outcomes import MAX_BACKOFF_SECONDS, retry_delay
 
 
 def test_completion_summary() -> None:
@@ -38,19 +37,3 @@ def test_outcome_statuses_are_plan_service_statuses() -> None:
 
     for status in OutcomeStatus:
         assert plans_pb2.PlanServiceStatus.Value(f"PLAN_SERVICE_STATUS_{status.value}")
-
-
-@pytest.mark.parametrize(
-    ("attempts", "seconds"),
-    [
-        (0, 1),
-        (1, 1),
-        (2, 2),
-        (3, 4),
-        (10, 512),
-        (11, MAX_BACKOFF_SECONDS),
-        (1000, MAX_BACKOFF_SECONDS),
-    ],
-)
-def test_retry_delay_doubles_up_to_the_cap(attempts: int, seconds: float) -> None:
-    assert retry_delay(attempts) == timedelta(seconds=seconds)

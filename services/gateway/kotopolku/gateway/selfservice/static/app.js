@@ -1,7 +1,8 @@
 // Client self-service (kotoutuja-asiakkaan oma-asiointi): own details, own integration plan and
-// its approval, documents to sign, appointments, messages, who has processed the client's data
-// and what was disclosed to the welfare area. Signs in with Keycloak (authorization
-// code with PKCE, oidc-client-ts) and calls the gateway's /v1 API with the access token.
+// its approval, documents to sign, appointments, messages, feedback on services, who has
+// processed the client's data and what was disclosed to the welfare area. Signs in with
+// Keycloak (authorization code with PKCE, oidc-client-ts) and calls the gateway's /v1 API with
+// the access token.
 // Text from the API is always set with textContent, never parsed as HTML.
 
 const LANGUAGES = ["fi", "sv", "en", "ar", "uk"];
@@ -14,6 +15,7 @@ const SECTIONS = [
   "signing",
   "appointments",
   "messages",
+  "feedback",
   "trail",
   "disclosures",
 ];
@@ -32,6 +34,7 @@ const state = {
   threads: [],
   openThread: null,
   disclosures: [],
+  feedback: [],
 };
 
 const $ = (id) => document.getElementById(id);
@@ -168,20 +171,23 @@ async function loadAll() {
     const today = new Date();
     const until = new Date(today.getTime() + APPOINTMENT_DAYS * 86400000);
     const calendar = new URLSearchParams({ from: isoDay(today), to: isoDay(until) });
-    const [details, plans, signing, appointments, threads, disclosures] = await Promise.all([
-      api("/me"),
-      items("/me/plans"),
-      items("/me/signing-requests"),
-      items(`/calendars/me?${calendar}`),
-      items("/me/threads"),
-      items("/me/disclosures"),
-    ]);
+    const [details, plans, signing, appointments, threads, disclosures, feedback] =
+      await Promise.all([
+        api("/me"),
+        items("/me/plans"),
+        items("/me/signing-requests"),
+        items(`/calendars/me?${calendar}`),
+        items("/me/threads"),
+        items("/me/disclosures"),
+        items("/me/feedback"),
+      ]);
     state.details = details.ok ? await details.json() : null;
     state.plans = plans;
     state.signing = signing;
     state.appointments = appointments;
     state.threads = threads;
     state.disclosures = disclosures;
+    state.feedback = feedback;
     state.trail = [];
     state.trailToken = "";
     await loadTrail();
@@ -272,6 +278,34 @@ async function sign(request) {
   }
   await loadAll();
   announce("signed");
+}
+
+async function sendFeedback(invitation, form) {
+  const scores = [];
+  const texts = [];
+  for (const question of invitation.survey.questions) {
+    const name = `q-${invitation.id}-${question.id}`;
+    if (question.kind === "score") {
+      const chosen = form.querySelector(`input[name="${name}"]:checked`);
+      if (chosen) scores.push({ question_id: question.id, score: Number(chosen.value) });
+    } else {
+      const text = form.elements[name].value.trim();
+      if (text) texts.push({ question_id: question.id, text });
+    }
+  }
+  const anonymous = form.elements.anonymous ? form.elements.anonymous.checked : true;
+  announce("loading");
+  const response = await api(`/me/feedback/${encodeURIComponent(invitation.id)}/answer`, {
+    method: "POST",
+    body: JSON.stringify({ scores, texts, anonymous, language: state.language }),
+  });
+  if (!response.ok) {
+    announce(response.status === 422 ? "feedbackIncomplete" : "error");
+    return;
+  }
+  state.feedback = state.feedback.filter((item) => item.id !== invitation.id);
+  renderFeedback();
+  announce("feedbackSent");
 }
 
 // --- rendering -----------------------------------------------------------------------------------
@@ -543,6 +577,93 @@ function renderTrail() {
   $("trail-more").hidden = !state.trailToken;
 }
 
+function localized(texts) {
+  return texts[state.language] || texts.fi || Object.values(texts)[0] || "";
+}
+
+function scoreQuestion(invitation, question) {
+  const fieldset = element("fieldset", null, "score");
+  fieldset.append(element("legend", localized(question.text)));
+  fieldset.append(element("p", t("feedbackScale"), "hint"));
+  const choices = element("div", null, "choices");
+  for (let score = 1; score <= 5; score += 1) {
+    const id = `q-${invitation.id}-${question.id}-${score}`;
+    const input = element("input");
+    input.type = "radio";
+    input.name = `q-${invitation.id}-${question.id}`;
+    input.id = id;
+    input.value = String(score);
+    input.required = question.required;
+    const label = element("label", String(score));
+    label.htmlFor = id;
+    choices.append(input, label);
+  }
+  fieldset.append(choices);
+  return fieldset;
+}
+
+function textQuestion(invitation, question) {
+  const wrapper = element("div", null, "text-question");
+  const id = `q-${invitation.id}-${question.id}`;
+  const label = element("label", localized(question.text));
+  label.htmlFor = id;
+  const area = element("textarea");
+  area.id = id;
+  area.name = id;
+  area.rows = 3;
+  area.maxLength = 2000;
+  area.required = question.required;
+  wrapper.append(label, area);
+  return wrapper;
+}
+
+function renderInvitation(invitation) {
+  const article = element("article", null, "card feedback-card");
+  const form = element("form");
+  form.noValidate = false;
+  form.append(element("h3", localized(invitation.survey.title)));
+  form.append(element("p", `${t("feedbackDue")} ${formatDate(invitation.expires_on)}`, "hint"));
+  for (const question of invitation.survey.questions) {
+    form.append(
+      question.kind === "score" ? scoreQuestion(invitation, question) : textQuestion(invitation, question),
+    );
+  }
+  if (invitation.survey.anonymity === "always") {
+    form.append(element("p", t("feedbackAlwaysAnonymous"), "notice-plain"));
+  } else {
+    const wrapper = element("div", null, "check");
+    const box = element("input");
+    box.type = "checkbox";
+    box.name = "anonymous";
+    box.id = `anonymous-${invitation.id}`;
+    box.checked = true;
+    const label = element("label", t("feedbackAnonymous"));
+    label.htmlFor = box.id;
+    wrapper.append(box, label);
+    form.append(wrapper);
+  }
+  const button = element("button", t("feedbackSend"));
+  button.type = "submit";
+  button.className = "send-feedback";
+  form.append(button);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sendFeedback(invitation, form);
+  });
+  article.append(form);
+  return article;
+}
+
+function renderFeedback() {
+  const list = $("feedback-list");
+  list.replaceChildren();
+  if (!state.feedback.length) {
+    list.append(element("p", t("noFeedback")));
+    return;
+  }
+  for (const invitation of state.feedback) list.append(renderInvitation(invitation));
+}
+
 function render() {
   const signedIn = Boolean(state.user);
   $("welcome").hidden = signedIn;
@@ -557,6 +678,7 @@ function render() {
   renderThreads();
   renderTrail();
   renderDisclosures();
+  renderFeedback();
 }
 
 // --- start ---------------------------------------------------------------------------------------
