@@ -49,6 +49,9 @@ PARAMETERS = {
     "cooperation_id": "cooperation",
     "basis_id": "basis",
     "disclosure_id": "disclosure",
+    "survey_id": "survey",
+    "invitation_id": "feedback_invitation",
+    "report": "report",
 }
 # (path prefix, parameter) → world record, for names that mean different records by path.
 OVERRIDES = {
@@ -61,12 +64,17 @@ OVERRIDES = {
     ("/v1/anonymous-visits/", "visit_id"): "anonymous_visit",
     ("/v1/plans/{plan_id}/signing-requests", "plan_id"): "sign_plan",
     ("/v1/reception-tasks/", "task_id"): "reception_task",
+    ("/v1/feedback/links/", "token"): "feedback_token",
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 def _soon(days: int) -> str:
     return (TODAY + timedelta(days=days)).isoformat()
+
+
+def _month() -> str:
+    return TODAY.strftime("%Y-%m")
 
 
 def _period(world: World) -> dict[str, str]:
@@ -334,6 +342,22 @@ CALLS: dict[str, Callable[[World], dict[str, Any]]] = {
         "json": {"accept": True, "responsible": {"name": "Vastuuhenkilö", "phone": "040 7654321"}}
     },
     "POST /v1/me/disclosure-bases/{basis_id}/withdraw": lambda _: {"json": REASON},
+    "POST /v1/feedback/surveys": lambda _: {"json": w.survey_body()},
+    "POST /v1/clients/{client_id}/feedback-invitations": lambda x: {
+        "json": {"survey_id": x["survey"], "context_kind": "programme-service"}
+    },
+    "POST /v1/feedback/stakeholder-invitations": lambda x: {
+        "json": w.stakeholder_invitation_body(x)
+    },
+    "POST /v1/me/feedback/{invitation_id}/answer": lambda _: {
+        "json": {"scores": [{"question_id": "overall", "score": 4}]}
+    },
+    "POST /v1/feedback/links/{token}/answer": lambda _: {
+        "json": {"scores": [{"question_id": "overall", "score": 4}]}
+    },
+    "GET /v1/reports/{report}": lambda _: {
+        "params": {"period_start": _month(), "period_end": _month(), "group_by": "total"}
+    },
 }
 
 

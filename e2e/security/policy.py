@@ -358,6 +358,27 @@ POLICY: dict[str, dict[str, Rule]] = {
         "GET /v1/me/disclosures": CLIENT_SELF_SERVICE,
         "POST /v1/me/disclosure-bases/{basis_id}/withdraw": OWN_SELF_SERVICE_RECORD,
     },
+    # IS 10 and 13: surveys and invitations by the municipality's staff; the client answers their
+    # own in self-service, a stakeholder by a one-time link (whose token is the credential);
+    # reports and the national extract are for managers, auditors and admins (none here).
+    "reporting": {
+        "POST /v1/feedback/surveys": MUNICIPAL_COLLECTION,
+        "GET /v1/feedback/surveys": OWN_COLLECTION,
+        "GET /v1/feedback/surveys/{survey_id}": STAFF_RECORD,
+        "POST /v1/clients/{client_id}/feedback-invitations": STAFF_RECORD,
+        "GET /v1/clients/{client_id}/feedback-invitations": STAFF_RECORD,
+        "POST /v1/feedback/stakeholder-invitations": STAFF_RECORD,
+        "GET /v1/me/feedback": CLIENT_SELF_SERVICE,
+        "POST /v1/me/feedback/{invitation_id}/answer": OWN_SELF_SERVICE_RECORD,
+        "GET /v1/feedback/links/{token}": public("the one-time link's token is the credential"),
+        "POST /v1/feedback/links/{token}/answer": public(
+            "the one-time link's token is the credential"
+        ),
+        "GET /v1/reports/{report}": rule(""),
+        "GET /v1/national-extract": rule(""),
+        # The extract's JSON Schema: public knowledge, no data.
+        "GET /v1/national-extract/schema": rule(ALL_SIGNED_IN),
+    },
     # IS 16 and 19: audit trails for auditors (none of the principals here); the client's own.
     "audit": {
         "GET /v1/audit/events": rule(""),

@@ -154,6 +154,7 @@ def build_world(apis: dict[str, Api]) -> World:
     _contracts(world, officer)
     _guidance(world, officer, apis["E"])
     _welfare(world, officer)
+    _feedback(world, officer)
     return world
 
 
@@ -807,3 +808,51 @@ def _welfare(world: World, officer: Api) -> None:
 
 def disclosure_body(world: World) -> dict[str, Any]:
     return {"category": "multi-sector-plan", "resource_id": world["plan"], "fields": ["goals"]}
+
+
+def survey_body(audience: str = "client") -> dict[str, Any]:
+    return {
+        "name": f"Matriisin palaute {uuid.uuid4().hex[:6]}",
+        "title": {"fi": "Miten onnistuimme?"},
+        "questions": [{"id": "overall", "kind": "score", "text": {"fi": "Arvio"}}],
+        "audience": audience,
+    }
+
+
+def _feedback(world: World, officer: Api) -> None:
+    """A client survey with an invitation to the client, and a stakeholder survey with its
+    one-time link."""
+    ids = world.ids
+    ids["survey"] = _ok(
+        officer.post("/v1/feedback/surveys", json=survey_body(), headers=_key()), 201
+    )["id"]
+    ids["feedback_invitation"] = _ok(
+        officer.post(
+            f"/v1/clients/{ids['client']}/feedback-invitations",
+            json={"survey_id": ids["survey"], "context_kind": "programme-service"},
+            headers=_key(),
+        ),
+        201,
+    )["id"]
+    ids["stakeholder_survey"] = _ok(
+        officer.post("/v1/feedback/surveys", json=survey_body("stakeholder"), headers=_key()),
+        201,
+    )["id"]
+    link = _ok(
+        officer.post(
+            "/v1/feedback/stakeholder-invitations",
+            json=stakeholder_invitation_body(world),
+            headers=_key(),
+        ),
+        201,
+    )["link"]
+    ids["feedback_token"] = urlsplit(link).path.rsplit("/", 1)[1]
+    ids["report"] = "assessments"
+
+
+def stakeholder_invitation_body(world: World) -> dict[str, Any]:
+    return {
+        "survey_id": world["stakeholder_survey"],
+        "context_kind": "programme-service",
+        "stakeholder_organisation": RECORDS_PROVIDER,
+    }

@@ -45,6 +45,10 @@ def test_parameters_match_one_segment_and_unknown_requests_nothing() -> None:
     assert _match("GET", "/healthz") is None
 
 
-def test_the_gateway_declares_only_the_calendar_feed_public() -> None:
-    public = [o.template for o in operations_of(create_app().openapi()) if o.public]
-    assert public == ["/v1/calendar-feeds/{token}.ics"]
+def test_the_gateway_declares_only_the_secret_links_public() -> None:
+    public = sorted(o.template for o in operations_of(create_app().openapi()) if o.public)
+    assert public == [
+        "/v1/calendar-feeds/{token}.ics",
+        "/v1/feedback/links/{token}",
+        "/v1/feedback/links/{token}/answer",
+    ]
