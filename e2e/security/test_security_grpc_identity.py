@@ -67,6 +67,8 @@ INTERNAL_CALLS = frozenset(
         "kotopolku.messaging.v1.MessagingService/GetNotification",
         "kotopolku.messaging.v1.MessagingService/ListNotifications",
         "kotopolku.ops.v1.StatusService/GetStatus",
+        # Data-free documents anyone with a valid identity may read.
+        "kotopolku.reporting.v1.ReportingService/GetNationalExtractSchema",
     }
 )
 REFUSED_AS_INTERNAL = frozenset(
