@@ -11,10 +11,10 @@ port_of = $(patsubst $(1)=%,%,$(filter $(1)=%,$(TEST_PORTS)))
 # ...and its own unpacked Keycloak: a dev-mode Keycloak keeps its database inside its directory.
 TEST_KEYCLOAK_CACHE := $(HOME)/.cache/kotopolku/test-stack
 
-.PHONY: help install web proto check-proto lint up down demo-data test test-python e2e security chart-check bench clean
+.PHONY: help install web proto check-proto lint up down demo-data test test-python e2e security chart-check bench faults clean
 
 help:
-	@echo "make up | down | test | security | chart-check | bench | proto | lint"
+	@echo "make up | down | test | security | chart-check | bench | faults | proto | lint"
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -71,8 +71,8 @@ down:
 demo-data: install
 	$(PY) scripts/demo_data.py
 
-# Unit, integration (SQLite and a real PostgreSQL) and e2e (real Keycloak, gateway, services on
-# PostgreSQL). Starts and stops what it needs.
+# Unit, integration (SQLite and a real PostgreSQL), e2e (real Keycloak, gateway, services on
+# PostgreSQL) and the short fault suite on the same stack. Starts and stops what it needs.
 test: lint
 	@set -euo pipefail; \
 	export KOTOPOLKU_VAR=$(TEST_VAR) KOTOPOLKU_CACHE=$(TEST_KEYCLOAK_CACHE) $(TEST_PORTS); \
@@ -80,7 +80,7 @@ test: lint
 	trap cleanup EXIT; \
 	pg=$$(bash scripts/postgres.sh start); \
 	KOTOPOLKU_TEST_POSTGRES_URL=$$pg KOTOPOLKU_REQUIRE_POSTGRES=1 \
-	  $(PY) -m pytest libs services -q -p no:cacheprovider; \
+	  $(PY) -m pytest libs services loadtests -q -p no:cacheprovider; \
 	KOTOPOLKU_DB_SERVER=$$pg KOTOPOLKU_OIDC_LEEWAY_SECONDS=2 OTEL_TRACES_EXPORTER=console \
 	  bash scripts/stack.sh up; \
 	KOTOPOLKU_API_URL=http://127.0.0.1:$(call port_of,GATEWAY_PORT) \
@@ -90,7 +90,10 @@ test: lint
 	KOTOPOLKU_E2E_AUDIT_DATABASE_URL=$${pg%/postgres}/kotopolku_audit \
 	KOTOPOLKU_E2E_GUIDANCE_DATABASE_URL=$${pg%/postgres}/kotopolku_guidance \
 	KOTOPOLKU_E2E_REPORTING_DATABASE_URL=$${pg%/postgres}/kotopolku_reporting \
-	  $(PY) -m pytest e2e -q -p no:cacheprovider
+	  $(PY) -m pytest e2e -q -p no:cacheprovider; \
+	KOTOPOLKU_API_URL=http://127.0.0.1:$(call port_of,GATEWAY_PORT) \
+	KOTOPOLKU_KEYCLOAK_URL=http://127.0.0.1:$(call port_of,KC_PORT) \
+	  $(PY) -m loadtests.faults --short --out $(TEST_VAR)/faults
 
 # e2e only, against a running system (make up, or a cluster: set KOTOPOLKU_API_URL).
 e2e: install
@@ -108,6 +111,21 @@ chart-check: install
 # Load test against the running system (make up first). BENCH_SECONDS, BENCH_USERS tune it.
 bench: install
 	$(PY) loadtests/run_bench.py
+
+# Fault injection under load (loadtests/faults): its own stack on PostgreSQL, as make test starts
+# it; kills and restarts every backend, PostgreSQL, freezes Keycloak for a minute (about 8 min).
+# FAULTS_ARGS passes options, e.g. FAULTS_ARGS="--short" or "--faults clients,postgres".
+FAULTS_ARGS ?=
+faults: install
+	@set -euo pipefail; \
+	export KOTOPOLKU_VAR=$(TEST_VAR) KOTOPOLKU_CACHE=$(TEST_KEYCLOAK_CACHE) $(TEST_PORTS); \
+	cleanup() { bash scripts/stack.sh down >/dev/null 2>&1 || true; bash scripts/postgres.sh stop || true; }; \
+	trap cleanup EXIT; \
+	pg=$$(bash scripts/postgres.sh start); \
+	KOTOPOLKU_DB_SERVER=$$pg bash scripts/stack.sh up; \
+	KOTOPOLKU_API_URL=http://127.0.0.1:$(call port_of,GATEWAY_PORT) \
+	KOTOPOLKU_KEYCLOAK_URL=http://127.0.0.1:$(call port_of,KC_PORT) \
+	  $(PY) -m loadtests.faults $(FAULTS_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

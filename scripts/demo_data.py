@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import jwt
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from e2e.keycloak_tokens import service_token, user_token
 from kotopolku.clients.domain import parse_henkilotunnus
+from kotopolku.common.testing import temporary_henkilotunnus
 
 API = os.environ.get("KOTOPOLKU_API_URL", "http://127.0.0.1:8000")
 
@@ -202,6 +204,43 @@ def _guidance(api: httpx.Client, officer: str, manager: str) -> int:
     return len(ARTICLES)
 
 
+def _outreach(api: httpx.Client, token: str, amina_code: str) -> int:
+    """A Kela target-group list for Helsinki: Amina (a client already, so matched) and three
+    people to reach, one of them in two groups and out of the three-year window in three weeks."""
+    today = date.today()
+
+    def permit(window_ends_in_days: int) -> str:
+        end = today + timedelta(days=window_ends_in_days)
+        return date(end.year - 3, end.month, min(end.day, 28 if end.month == 2 else 31)).isoformat()
+
+    hamid = temporary_henkilotunnus(date(1983, 2, 11), 991)
+    svetlana = temporary_henkilotunnus(date(1991, 10, 3), 992)
+    sahra = temporary_henkilotunnus(date(1997, 6, 19), 993)
+    amina_born = parse_henkilotunnus(amina_code).birth_date.isoformat()
+    rows = [
+        f"{amina_code},Amina,Hassan,{amina_born},social-assistance,{permit(300)},so fi",
+        f"{hamid},Hamid,Karimi,1983-02-11,social-assistance,{permit(21)},fa",
+        f"{hamid},Hamid,Karimi,1983-02-11,child-home-care-allowance,{permit(21)},fa",
+        f"{svetlana},Svetlana,Ivanova,1991-10-03,social-assistance,{permit(95)},ru",
+        f"{sahra},Sahra,Nur,1997-06-19,child-home-care-allowance,{permit(700)},so",
+    ]
+    header = (
+        "henkilotunnus,first_names,last_name,date_of_birth,target_group,first_permit_date,languages"
+    )
+    response = api.post(
+        "/v1/outreach/imports?source=kela",
+        content="\n".join([header, *rows, ""]).encode(),
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "text/csv",
+            # One list a day; importing it again on another day changes nothing.
+            "Idempotency-Key": f"demo-outreach-list-{today.isoformat()}",
+        },
+    )
+    response.raise_for_status()
+    return int(response.json()["persons"])
+
+
 def main() -> int:
     with httpx.Client(base_url=API, timeout=20) as api:
         helsinki = user_token("helsinki.officer")
@@ -253,10 +292,12 @@ def main() -> int:
         ).raise_for_status()
         articles = _guidance(api, helsinki, user_token("helsinki.manager"))
         _consultation(api, tampere)
+        outreach = _outreach(api, helsinki, amina_code)
     print(
         f"demo data: {sum(1 for c in created if c)} clients, 1 referral, 1 thread,"
         f" {contracts} contracts, {articles} knowledge-base articles,"
-        " 1 placement proposal consulted with Pirkanmaa (idempotent)"
+        f" 1 placement proposal consulted with Pirkanmaa, an outreach list of {outreach}"
+        " (idempotent)"
     )
     return 0
 

@@ -9,8 +9,9 @@ export PATH="$(dirname "$PYTHON"):$PATH"
 cd "$(dirname "$0")/.."
 for proto in proto/kotopolku/*/v1/*.proto; do
   owner=$(echo "$proto" | cut -d/ -f3)
-  # `common` and `ops` (the status API every service serves) belong to libs/common.
-  if [ "$owner" = common ] || [ "$owner" = ops ]; then root=libs/common; else root=services/$owner; fi
+  # `common`, `ops` (the status API every service serves) and `records` (the client-records
+  # contract of archiving, implemented once there) belong to libs/common.
+  if [ "$owner" = common ] || [ "$owner" = ops ] || [ "$owner" = records ]; then root=libs/common; else root=services/$owner; fi
   out=${OUT_ROOT:+$OUT_ROOT/}$root
   mkdir -p "$out/kotopolku/$owner/v1"
   "$PYTHON" -m grpc_tools.protoc -I proto \

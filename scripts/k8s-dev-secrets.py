@@ -85,6 +85,7 @@ def national_pseudonym_files() -> dict[str, str]:
 # A Secret mounted by several services is made once.
 MOUNTED_SECRET_FILES = {
     "esign": esign_signing_files,
+    "clients": reporting_pseudonym_files,
     "assessment": reporting_pseudonym_files,
     "plans": reporting_pseudonym_files,
     "programme": reporting_pseudonym_files,

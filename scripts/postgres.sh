@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster on 127.0.0.1 for tests: start | stop | url.
+# The fault suite (loadtests/faults) also uses halt (stop at once, as in a crash: no checkpoint,
+# crash recovery at the next start) and resume (start the existing cluster again, keeping its data).
 # Uses Debian's postgresql package (installed by .ci/run or by hand: apt-get install postgresql).
 set -euo pipefail
 
@@ -7,6 +9,8 @@ PG_PORT="${PG_PORT:-55432}"
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PG_DIR="${PG_DIR:-$REPO_ROOT/var/test/postgres}"
 PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+
+PG_OPTIONS="-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=300"
 
 die() { echo "postgres.sh: $*" >&2; exit 1; }
 [ -x "$PG_BIN/initdb" ] || die "PostgreSQL server not found (apt-get install postgresql)"
@@ -26,7 +30,7 @@ case "${1:-}" in
     as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres --no-sync >/dev/null
     # Durability settings stay at their defaults: tests must see real commit behaviour.
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-      -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+      -o "$PG_OPTIONS" start >/dev/null
     echo "postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/postgres"
     ;;
   stop)
@@ -34,6 +38,15 @@ case "${1:-}" in
       as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
     fi
     ;;
+  halt)
+    [ -d "$PG_DIR/data" ] || die "no cluster in $PG_DIR"
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null
+    ;;
+  resume)
+    [ -d "$PG_DIR/data" ] || die "no cluster in $PG_DIR"
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 120 \
+      -o "$PG_OPTIONS" start >/dev/null
+    ;;
   url) echo "postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/postgres" ;;
-  *) die "usage: $0 start|stop|url" ;;
+  *) die "usage: $0 start|stop|halt|resume|url" ;;
 esac

@@ -26,7 +26,7 @@ declare -A PORT_OFFSET=([clients]=1 [audit]=2 [assessment]=3 [plans]=4 [programm
   [welfare]=6 [appointments]=7 [messaging]=8 [interpretation]=9 [esign]=10 [archive]=11
   [contracts]=12 [guidance]=13 [reporting]=14)
 BACKENDS=(clients audit assessment plans programme welfare appointments messaging interpretation esign
-  contracts guidance reporting)
+  contracts guidance archive reporting)
 SERVICES=(dev-sinks "${BACKENDS[@]}" gateway)
 DEV_SINKS_SMTP_PORT="${DEV_SINKS_SMTP_PORT:-$((GRPC_PORT_BASE + 40))}"
 DEV_SINKS_HTTP_PORT="${DEV_SINKS_HTTP_PORT:-$((GRPC_PORT_BASE + 41))}"
@@ -131,6 +131,7 @@ up() {
     [ -n "$name" ] || continue
     local extra=()
     [ "$name" = messaging ] && extra=("${MESSAGING_CHANNELS[@]}")
+    [ "$name" = archive ] && extra=("KOTOPOLKU_WORKER_POLL_SECONDS=1")
     start_service "$name" "${common[@]}" "${extra[@]}" \
       "KOTOPOLKU_SERVICE_KEY_FILE=$keys/service.pem" "KOTOPOLKU_MIGRATE_ON_START=true" \
       "KOTOPOLKU_GRPC_PORT=$(port_of "$name")" "KOTOPOLKU_METRICS_PORT=$(($(port_of "$name") + 1000))" \

@@ -36,6 +36,8 @@ from sqlalchemy.engine import make_url
 
 from kotopolku.appointments.service import DEFINITION as APPOINTMENTS_DEFINITION
 from kotopolku.appointments.service import AppointmentsSettings
+from kotopolku.archive.service import DEFINITION as ARCHIVE_DEFINITION
+from kotopolku.archive.service import ArchiveSettings
 from kotopolku.assessment.service import DEFINITION as ASSESSMENT_DEFINITION
 from kotopolku.assessment.service import AssessmentSettings
 from kotopolku.audit.service import DEFINITION as AUDIT_DEFINITION
@@ -409,6 +411,7 @@ EXTRA_BACKENDS = (
     Backend("esign", ESIGN_DEFINITION, EsignSettings),
     Backend("contracts", CONTRACTS_DEFINITION, ContractsSettings),
     Backend("guidance", GUIDANCE_DEFINITION, GuidanceSettings),
+    Backend("archive", ARCHIVE_DEFINITION, ArchiveSettings),
     Backend("reporting", REPORTING_DEFINITION, ReportingSettings),
 )
 

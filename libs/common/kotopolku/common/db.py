@@ -6,12 +6,14 @@ synchronous connection (see :mod:`kotopolku.common.migrations`).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -56,6 +58,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database could not be reached or lost the connection (down, restarting, refusing
+    connections, pool exhausted): a failure of the server, not of the statement, and one that
+    goes away when the server is back. SQLite's ``database is locked`` counts too."""
+    if isinstance(error, sa_exc.TimeoutError):
+        # Waiting for a pooled connection timed out: every connection is stuck on a dead server.
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if isinstance(error.orig, sqlite3.Error):
+        # SQLite reports a missing table as an OperationalError too: only a lock is transient.
+        return getattr(error.orig, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED")
+    # psycopg: connection refused or lost, server shutting down or starting up, serialisation
+    # failures; statement errors (missing table, bad value) are other classes.
+    return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
 
 
 class Database:

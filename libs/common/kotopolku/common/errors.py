@@ -100,6 +100,16 @@ class DependencyUnavailable(DomainError):
         return cls(f"The {service} service did not answer ({error.code().name}); try again")
 
 
+class DatabaseUnavailable(DomainError):
+    """The service's own database did not answer (it is down or restarting); the call may be
+    retried. Whether a write that failed this way was committed is unknown to the service too:
+    a retry with the same idempotency key or expected version is safe."""
+
+    status = grpc.StatusCode.UNAVAILABLE
+    type = "service-unavailable"
+    title = "The service's database is not available"
+
+
 # What another service answers when the caller cannot see a record: the same as a missing one.
 NOT_VISIBLE_CODES = frozenset(
     {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED}
@@ -171,6 +181,7 @@ def parse_rpc_error(error: grpc.aio.AioRpcError) -> RemoteError:
 __all__ = [
     "NOT_VISIBLE_CODES",
     "AlreadyExists",
+    "DatabaseUnavailable",
     "DependencyUnavailable",
     "DomainError",
     "FieldViolation",

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -26,9 +25,9 @@ from prometheus_client import Counter, Gauge
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kotopolku.common.clock import Clock, as_utc, to_timestamp, utcnow
+from kotopolku.common.clock import Clock, to_timestamp, utcnow
 from kotopolku.common.db import Database
-from kotopolku.common.localtime import HELSINKI
+from kotopolku.common.localtime import finnish_date
 from kotopolku.common.outbox import BatchRelay, RelayMetrics
 from kotopolku.common.pseudonyms import PseudonymKey
 from kotopolku.common.settings import ServiceSettings
@@ -52,9 +51,7 @@ FAILURES = Counter(
 )
 
 
-def finnish_day(moment: datetime) -> date:
-    """The calendar day in Finland of a moment: facts count by Finnish dates."""
-    return as_utc(moment).astimezone(HELSINKI).date()
+finnish_day = finnish_date
 
 
 class FactSourceSettings(ServiceSettings):

@@ -22,6 +22,14 @@ EARLIEST_YEAR: Final = 2000
 LATEST_YEAR: Final = 2100
 
 
+def finnish_date(moment: datetime) -> date:
+    """The Finnish calendar day at ``moment`` (an aware datetime, e.g. from the clock): the
+    services' "today" and every date rule count in Finnish days."""
+    if moment.tzinfo is None:
+        raise ValueError("finnish_date() needs a timezone-aware datetime")
+    return moment.astimezone(HELSINKI).date()
+
+
 class InvalidMoment(ValueError):
     """A moment that cannot be read; ``field`` names the input it came from."""
 

@@ -30,6 +30,8 @@ from kotopolku.audit.v1 import audit_pb2_grpc
 from kotopolku.common import migrations
 from kotopolku.common.audit import AuditRecorder
 from kotopolku.common.channels import open_channel
+from kotopolku.common.client_records import ClientRecordsConfig
+from kotopolku.common.client_records_servicer import ClientRecordsServicer
 from kotopolku.common.clock import Clock, utcnow
 from kotopolku.common.db import Database
 from kotopolku.common.identity import AssertionSigner, AssertionVerifier, ServiceAssertion
@@ -42,6 +44,7 @@ from kotopolku.common.settings import ServiceSettings
 from kotopolku.common.status import AUDIT_OUTBOX, STATUS_SERVICE, StatusServicer, StatusSources
 from kotopolku.common.telemetry import configure_tracing
 from kotopolku.ops.v1 import status_pb2_grpc
+from kotopolku.records.v1 import records_pb2, records_pb2_grpc
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +106,9 @@ class ServiceDefinition:
     # The service's own outboxes to other services (with a ``created_at`` column), reported by
     # the status API beside the audit outbox.
     other_outboxes: tuple[sa.Table, ...] = ()
+    # The client records the service holds, for the archive (kotopolku.common.client_records):
+    # when given, the host serves ClientRecordsService from it.
+    client_records: ClientRecordsConfig | None = None
 
 
 class ServiceHost:
@@ -161,7 +167,7 @@ class ServiceHost:
             )
         runtime = Runtime(definition.name, settings, self.database, self.clock, audit, signer)
         self._runtime = runtime
-        registrations = definition.build(runtime)
+        registrations = [*definition.build(runtime), *self._client_records(runtime)]
 
         verifier = self._verifier or AssertionVerifier.from_files(
             settings.gateway_public_key_file, settings.service_public_key_file
@@ -216,6 +222,23 @@ class ServiceHost:
         self._tasks.append(asyncio.create_task(self._watch_readiness(names)))
         log.info("service started", extra={"grpc_port": self.port})
         return self.port
+
+    def _client_records(self, runtime: Runtime) -> list[Registration]:
+        config = self.definition.client_records
+        if config is None:
+            return []
+        if runtime.audit is None:
+            raise RuntimeError("the client-records contract needs the service's audit outbox")
+        servicer = ClientRecordsServicer(
+            self.definition.name, runtime.database, runtime.audit, self.clock, config
+        )
+        return [
+            Registration(
+                records_pb2_grpc.add_ClientRecordsServiceServicer_to_server,
+                servicer,
+                records_pb2.DESCRIPTOR.services_by_name["ClientRecordsService"].full_name,
+            )
+        ]
 
     def _status_servicer(self) -> StatusServicer:
         assert self.database is not None

@@ -52,3 +52,31 @@ def create_common_tables(op: Any) -> None:
 def drop_common_tables(op: Any) -> None:
     op.drop_table("idempotency_keys")
     op.drop_table("audit_outbox")
+
+
+def _client_minimisation_columns() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("client_id", sa.String(64), primary_key=True),
+        # The archival package that holds the records: a repeat for it changes nothing.
+        sa.Column("package_id", sa.String(64), primary_key=True),
+        sa.Column("municipality_code", sa.String(3), nullable=False),
+        sa.Column("digest", sa.String(64), nullable=False),
+        # [{"record_type", "action", "count", "note"}]: what was done, without any content.
+        sa.Column("results", sa.JSON, nullable=False),
+        sa.Column("minimised_by", sa.String(200), nullable=False),
+        sa.Column("minimised_at", UtcDateTime, nullable=False),
+    ]
+
+
+def client_minimisations_table(metadata: sa.MetaData) -> sa.Table:
+    """What MinimiseClientRecords did (kotopolku.common.client_records), one row per package."""
+    return sa.Table("client_minimisations", metadata, *_client_minimisation_columns())
+
+
+def create_client_minimisations_table(op: Any) -> None:
+    """For the migration that adds the client-records contract to a service."""
+    op.create_table("client_minimisations", *_client_minimisation_columns())
+
+
+def drop_client_minimisations_table(op: Any) -> None:
+    op.drop_table("client_minimisations")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from kotopolku.appointments.client_records import CLIENT_RECORDS
 from kotopolku.appointments.directory import ClientDirectory
 from kotopolku.appointments.messaging_sink import MessagingReminderSink
 from kotopolku.appointments.reminder_relay import ReminderRelay
@@ -84,4 +85,5 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
+    client_records=CLIENT_RECORDS,
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field
 
 from kotopolku.assessment.client_directory import ClientDirectory
+from kotopolku.assessment.client_records import CLIENT_RECORDS
 from kotopolku.assessment.servicer import AssessmentServicer
 from kotopolku.assessment.tables import audit_outbox, idempotency_keys, reporting_outbox
 from kotopolku.assessment.v1 import assessment_pb2, assessment_pb2_grpc
@@ -59,5 +60,6 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
+    client_records=CLIENT_RECORDS,
     other_outboxes=(reporting_outbox,),
 )

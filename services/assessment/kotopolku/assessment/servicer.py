@@ -44,6 +44,7 @@ from kotopolku.common.errors import (
 from kotopolku.common.facts import FactRecorder, finnish_day
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
 from kotopolku.common.identity import Caller, Role, current_caller
+from kotopolku.common.localtime import finnish_date
 from kotopolku.common.requests import expected_version, resource_id
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -144,7 +145,7 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         self._facts = facts
 
     def _today(self) -> date:
-        return self._clock().date()
+        return finnish_date(self._clock())
 
     # --- reading with access checks ------------------------------------------------------
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from kotopolku.common.facts import reporting_outbox_table
-from kotopolku.common.tables import UtcDateTime, audit_outbox_table, idempotency_table
+from kotopolku.common.tables import (
+    UtcDateTime,
+    audit_outbox_table,
+    client_minimisations_table,
+    idempotency_table,
+)
 
 metadata = sa.MetaData()
 
@@ -104,4 +109,5 @@ measures = sa.Table(
 
 audit_outbox = audit_outbox_table(metadata)
 idempotency_keys = idempotency_table(metadata)
+client_minimisations = client_minimisations_table(metadata)
 reporting_outbox = reporting_outbox_table(metadata)

@@ -14,7 +14,10 @@
     strongly authenticated user to the record). Proof (b) keeps the audit service's own check
     meaningful without the claim; (a) covers a first visit whose ``client.read-own`` is still
     in the clients outbox. A ``client_id`` claim naming another record denies outright;
-  - everyone else, internal services included, is denied.
+  - the archive service (internal service ``kotopolku-service:archive``): the whole trail of one
+    client (``subject_client_id`` required), which it packages with the client's records when
+    their active use has ended. The log itself is never minimised;
+  - everyone else, other internal services included, is denied.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kotopolku.audit.repository import AuditRepository
 from kotopolku.common.errors import PermissionDenied
-from kotopolku.common.identity import Caller, Role
+from kotopolku.common.identity import SERVICE_ISSUER_PREFIX, Caller, Role
 
 CLIENT_LINK_ACTION: Final = "client.read-own"
+ARCHIVE_SERVICE: Final = f"{SERVICE_ISSUER_PREFIX}archive"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +54,14 @@ def require_verifier(caller: Caller) -> None:
         raise PermissionDenied("Verifying the audit chain needs the auditor or admin role")
 
 
+def is_archive(caller: Caller) -> bool:
+    return caller.is_internal_service and caller.subject == ARCHIVE_SERVICE
+
+
 def require_query_role(caller: Caller) -> None:
     """The check that needs no data: is the caller someone who may read trails at all?"""
+    if is_archive(caller):
+        return
     if caller.is_internal_service or not caller.has_any(Role.AUDITOR, Role.CLIENT):
         raise PermissionDenied("Reading audit trails needs the auditor or client role")
 
@@ -63,6 +73,11 @@ async def grant_query(
     connection: AsyncConnection,
 ) -> QueryGrant:
     require_query_role(caller)
+    if is_archive(caller):
+        if not subject_client_id:
+            raise PermissionDenied("The archive reads the trail of one client at a time")
+        municipality = await repository.subject_municipality(connection, subject_client_id)
+        return QueryGrant(None, municipality, "")
     if caller.has_any(Role.AUDITOR):
         if not caller.municipality:
             raise PermissionDenied("An auditor must belong to a municipality")

@@ -10,7 +10,9 @@ Authorisation (deny by default; the rules live in :mod:`kotopolku.audit.access`)
   record with clients.GetOwnClient), or the log already holds a successful ``client.read-own``
   entry on that client performed by the same ``caller.subject`` (the clients service records it
   when it matched this strongly authenticated user to that record). A ``client_id`` claim naming
-  another record is refused. Everyone else, internal services included, gets PERMISSION_DENIED.
+  another record is refused. The archive service (internal service) reads the whole trail of one
+  client for its archival package. Everyone else, other internal services included, gets
+  PERMISSION_DENIED.
   Every query is itself logged (action ``audit.query``, subject = the queried client id, actor =
   the caller) in the same transaction as the read: no log entry, no answer. Denied queries are
   logged too, with outcome ``denied``.

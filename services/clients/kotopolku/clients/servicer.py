@@ -45,6 +45,7 @@ from kotopolku.common.errors import (
 )
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
 from kotopolku.common.identity import Caller, Role, current_caller
+from kotopolku.common.localtime import finnish_date
 from kotopolku.common.requests import expected_version, resource_id
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -72,7 +73,7 @@ class ClientsServicer(clients_pb2_grpc.ClientsServiceServicer):
         self._clock = clock
 
     def _today(self) -> date:
-        return self._clock().date()
+        return finnish_date(self._clock())
 
     async def _visible_client(
         self, connection: AsyncConnection, caller: Caller, client_id: str, action: str

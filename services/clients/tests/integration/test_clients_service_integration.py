@@ -44,6 +44,7 @@ from kotopolku.common.identity import (
     Role,
     generate_key_pair,
 )
+from kotopolku.common.localtime import finnish_date
 from kotopolku.common.server import ServiceHost
 from kotopolku.common.testing import fresh_postgres_database, postgres_server_url
 
@@ -1167,7 +1168,7 @@ async def test_consents_add_list_withdraw(svc: Clients) -> None:
     birth = date(1990, 10, 10)
     code = hetu(birth, 997)
     client = await svc.create(person("Yasmin", "Ahmed", birth, henkilotunnus=code))
-    today = datetime.now(UTC).date()
+    today = finnish_date(datetime.now(UTC))
 
     def consent(**fields: Any) -> clients_pb2.AddConsentRequest:
         values: dict[str, Any] = {

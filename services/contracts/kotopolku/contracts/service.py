@@ -14,6 +14,7 @@ from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.objectstore import open_object_store
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
 from kotopolku.common.settings import ObjectStoreSettings
+from kotopolku.contracts.client_records import CLIENT_RECORDS
 from kotopolku.contracts.domain.attachment import DEFAULT_MAX_BYTES
 from kotopolku.contracts.rpc_support import Dependencies
 from kotopolku.contracts.servicer import ContractsServicer
@@ -69,4 +70,5 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
+    client_records=CLIENT_RECORDS,
 )

@@ -28,9 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kotopolku.common.clock import Clock, utcnow
 from kotopolku.common.db import Database
+from kotopolku.common.localtime import finnish_date
 from kotopolku.common.relay import Relay, RetryLater, Settle
 from kotopolku.esign.domain import requests as rules
-from kotopolku.esign.domain.model import PlanActivation, RequestStatus, finnish_date
+from kotopolku.esign.domain.model import PlanActivation, RequestStatus
 from kotopolku.esign.tables import deliveries, signers, signing_requests
 from kotopolku.messaging.v1 import messaging_pb2, messaging_pb2_grpc
 from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc

@@ -22,12 +22,12 @@ from kotopolku.common.errors import (
 )
 from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.identity import Caller, Role
+from kotopolku.common.localtime import finnish_date
 from kotopolku.common.requests import resource_id
 from kotopolku.esign import access, convert, repository
 from kotopolku.esign.certificates import SigningCertificates
 from kotopolku.esign.directory import ClientDirectory, PlanSource, ProgrammeNames
 from kotopolku.esign.domain.errors import EsignDomainError, SigningStateError
-from kotopolku.esign.domain.model import finnish_date
 from kotopolku.esign.rendering.pdf import Fonts
 from kotopolku.esign.repository import RequestRecord
 from kotopolku.esign.v1 import esign_pb2 as pb

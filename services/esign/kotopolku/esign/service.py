@@ -12,6 +12,7 @@ from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.esign.certificates import SigningCertificates
+from kotopolku.esign.client_records import CLIENT_RECORDS
 from kotopolku.esign.deliveries import DeliveryRelay
 from kotopolku.esign.directory import ClientDirectory, PlanSource, ProgrammeNames
 from kotopolku.esign.rendering.pdf import Fonts
@@ -103,4 +104,5 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
+    client_records=CLIENT_RECORDS,
 )

@@ -109,7 +109,7 @@ class Clock:
         self.offset += timedelta(**delta)
 
     def today(self) -> date:
-        from kotopolku.esign.domain.model import finnish_date
+        from kotopolku.common.localtime import finnish_date
 
         return finnish_date(self())
 

@@ -16,6 +16,7 @@ from kotopolku.gateway.metrics import MetricsMiddleware
 from kotopolku.gateway.problems import install_handlers
 from kotopolku.gateway.routers import (
     appointments,
+    archive,
     assessment,
     audit,
     clients,
@@ -25,6 +26,7 @@ from kotopolku.gateway.routers import (
     health,
     interpretation,
     messaging,
+    outreach,
     plans,
     programme,
     referrals,
@@ -93,6 +95,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     for router in (
         clients.router,
         referrals.router,
+        outreach.router,
         assessment.router,
         plans.router,
         programme.router,
@@ -104,6 +107,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         esign.router,
         contracts.router,
         guidance.router,
+        archive.router,
         reporting.router,
         audit.router,
         health.router,

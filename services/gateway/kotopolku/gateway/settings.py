@@ -38,6 +38,7 @@ class GatewaySettings(CommonSettings):
     esign_address: str = "127.0.0.1:50060"
     contracts_address: str = "127.0.0.1:50062"
     guidance_address: str = "127.0.0.1:50063"
+    archive_address: str = "127.0.0.1:50061"
     reporting_address: str = "127.0.0.1:50064"
     audit_address: str = "127.0.0.1:50052"
     # Deadline of one backend call.
@@ -48,6 +49,10 @@ class GatewaySettings(CommonSettings):
     verify_timeout_seconds: float = Field(600.0, gt=0)
     # Retry-After sent with 503 when a backend is unavailable.
     retry_after_seconds: int = Field(2, ge=1)
+    # Outreach target-group lists (uploaded as the request body): the largest list taken, and
+    # the deadline of its import (one transaction over every row).
+    outreach_import_max_bytes: int = Field(4 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)
+    outreach_import_timeout_seconds: float = Field(60.0, gt=0)
 
     def backend_addresses(self) -> dict[str, str]:
         """Every backend the gateway calls, by name (a new service adds one setting above)."""

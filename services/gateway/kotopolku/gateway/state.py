@@ -13,9 +13,10 @@ import grpc
 import httpx
 
 from kotopolku.appointments.v1 import appointments_pb2_grpc
+from kotopolku.archive.v1 import archive_pb2_grpc
 from kotopolku.assessment.v1 import assessment_pb2_grpc
 from kotopolku.audit.v1 import audit_pb2_grpc
-from kotopolku.clients.v1 import clients_pb2_grpc
+from kotopolku.clients.v1 import clients_pb2_grpc, outreach_pb2_grpc
 from kotopolku.common.channels import open_channel
 from kotopolku.common.errors import parse_rpc_error
 from kotopolku.common.identity import (
@@ -98,7 +99,10 @@ class GatewayState:
     esign: esign_pb2_grpc.EsignServiceAsyncStub
     contracts: contracts_pb2_grpc.ContractsServiceAsyncStub
     guidance: guidance_pb2_grpc.GuidanceServiceAsyncStub
+    archive: archive_pb2_grpc.ArchiveServiceAsyncStub
     reporting: reporting_pb2_grpc.ReportingServiceAsyncStub
+    # Outreach lists are served by the clients service.
+    outreach: outreach_pb2_grpc.OutreachServiceAsyncStub
     # Backend name → channel, for readiness checks and closing.
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     http: httpx.AsyncClient | None = None
@@ -138,7 +142,9 @@ class GatewayState:
             esign=esign_pb2_grpc.EsignServiceStub(channels["esign"]),  # type: ignore[arg-type]
             contracts=contracts_pb2_grpc.ContractsServiceStub(channels["contracts"]),  # type: ignore[arg-type]
             guidance=guidance_pb2_grpc.GuidanceServiceStub(channels["guidance"]),  # type: ignore[arg-type]
+            archive=archive_pb2_grpc.ArchiveServiceStub(channels["archive"]),  # type: ignore[arg-type]
             reporting=reporting_pb2_grpc.ReportingServiceStub(channels["reporting"]),  # type: ignore[arg-type]
+            outreach=outreach_pb2_grpc.OutreachServiceStub(channels["clients"]),  # type: ignore[arg-type]
             channels=channels,
             http=http,
         )

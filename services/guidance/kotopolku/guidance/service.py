@@ -13,6 +13,7 @@ from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.guidance.client_directory import ClientDirectory
+from kotopolku.guidance.client_records import CLIENT_RECORDS
 from kotopolku.guidance.search.finnish import load_finnish_base_forms, load_stemmers
 from kotopolku.guidance.search.index import article_index
 from kotopolku.guidance.search.terms import TermAnalyser
@@ -73,4 +74,5 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
+    client_records=CLIENT_RECORDS,
 )

@@ -27,7 +27,7 @@ def test_migration_matches_the_tables_and_downgrades(database_url: str) -> None:
     versions = DEFINITION.migrations
     assert versions is not None
     migrations.upgrade(database_url, "guidance", versions)
-    assert migrations.current_revision(database_url, "guidance") == "guidance_0001"
+    assert migrations.current_revision(database_url, "guidance") == "guidance_0002"
     engine = sa.create_engine(sync_url(database_url), poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:

@@ -14,6 +14,7 @@ from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.interpretation.appointments_directory import AppointmentDirectory
+from kotopolku.interpretation.client_records import CLIENT_RECORDS
 from kotopolku.interpretation.servicer import InterpretationServicer
 from kotopolku.interpretation.synthesizer import Espeak
 from kotopolku.interpretation.tables import audit_outbox, idempotency_keys
@@ -76,4 +77,5 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
+    client_records=CLIENT_RECORDS,
 )

@@ -18,6 +18,7 @@ from kotopolku.messaging.channels.base import MessageChannel
 from kotopolku.messaging.channels.email import SmtpChannel
 from kotopolku.messaging.channels.sms import HttpSmsGateway
 from kotopolku.messaging.channels.suomifi import SuomiFiMessages
+from kotopolku.messaging.client_records import CLIENT_RECORDS
 from kotopolku.messaging.contacts import ContactDirectory
 from kotopolku.messaging.domain.delivery import Channel, RetryPolicy
 from kotopolku.messaging.servicer import MessagingServicer
@@ -159,4 +160,5 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
+    client_records=CLIENT_RECORDS,
 )

@@ -34,7 +34,9 @@ async def test_defaults_ship_in_every_required_language(svc: Messaging) -> None:
         metadata=svc.md(OFFICER),
     )
     assert len(page.templates) == 5
-    assert len(page.templates) + len(rest.templates) == 16
+    # Three defaults (appointment-reminder, plan-signature-request, feedback-invitation) in the
+    # eight required languages.
+    assert len(page.templates) + len(rest.templates) == 3 * 8
 
 
 async def test_a_municipalitys_own_template_wins_for_its_messages(svc: Messaging) -> None:

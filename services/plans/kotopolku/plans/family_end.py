@@ -20,9 +20,10 @@ from kotopolku.common.audit import AuditRecorder
 from kotopolku.common.clock import Clock
 from kotopolku.common.db import Database
 from kotopolku.common.identity import Caller, service_caller
+from kotopolku.common.localtime import finnish_date
 from kotopolku.plans import repository
 from kotopolku.plans.domain import family, lifecycle
-from kotopolku.plans.domain.model import PlanStatus, finnish_date
+from kotopolku.plans.domain.model import PlanStatus
 from kotopolku.plans.gate import record_entries
 from kotopolku.plans.reporting_facts import PlanFacts
 

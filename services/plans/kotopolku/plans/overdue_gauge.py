@@ -17,8 +17,8 @@ from prometheus_client import Gauge
 
 from kotopolku.common.clock import Clock
 from kotopolku.common.db import Database
+from kotopolku.common.localtime import finnish_date
 from kotopolku.plans.domain.lifecycle import IN_FORCE
-from kotopolku.plans.domain.model import finnish_date
 from kotopolku.plans.tables import plans
 
 log = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ from pydantic import Field
 from kotopolku.common import facts
 from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
+from kotopolku.plans.client_records import CLIENT_RECORDS
 from kotopolku.plans.directory import ClientDirectory, ProgrammeCatalogue
 from kotopolku.plans.family_end import LapsedFamilyPlanCheck
 from kotopolku.plans.overdue_gauge import OverdueReviewsGauge
@@ -80,5 +81,6 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
+    client_records=CLIENT_RECORDS,
     other_outboxes=(reporting_outbox,),
 )

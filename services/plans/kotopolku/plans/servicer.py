@@ -29,6 +29,7 @@ from kotopolku.common.errors import (
 )
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
 from kotopolku.common.identity import Caller, current_caller
+from kotopolku.common.localtime import finnish_date
 from kotopolku.plans import access, changes, convert, enums, family_end, repository
 from kotopolku.plans.directory import ClientDirectory, ClientRef, ProgrammeCatalogue
 from kotopolku.plans.domain import authority, content, family, lifecycle, periods, reviews
@@ -38,8 +39,8 @@ from kotopolku.plans.domain.model import (
     PlanStatus,
     ResponsibleAuthority,
     ReviewReason,
-    finnish_date,
 )
+from kotopolku.plans.ended_plans_rpcs import EndedPlanRpcs
 from kotopolku.plans.gate import (
     PlanGate,
     check_version,
@@ -66,7 +67,7 @@ Context = grpc.aio.ServicerContext[Any, Any]
 T = TypeVar("T")
 
 
-class PlansServicer(SignedApprovalRpcs, plans_pb2_grpc.PlansServiceServicer):
+class PlansServicer(SignedApprovalRpcs, EndedPlanRpcs, plans_pb2_grpc.PlansServiceServicer):
     def __init__(
         self,
         database: Database,

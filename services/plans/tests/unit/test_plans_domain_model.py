@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from kotopolku.common.localtime import finnish_date
 from kotopolku.plans import enums
 from kotopolku.plans.domain.model import (
     ApprovalParty,
@@ -18,7 +19,6 @@ from kotopolku.plans.domain.model import (
     ResponsibleAuthority,
     ReviewOutcome,
     ReviewReason,
-    finnish_date,
 )
 from kotopolku.plans.v1 import plans_pb2
 

@@ -11,6 +11,7 @@ from kotopolku.common import facts
 from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
 from kotopolku.plans.v1 import plans_pb2_grpc
+from kotopolku.programme.client_records import CLIENT_RECORDS
 from kotopolku.programme.outcomes import OutcomeRelay
 from kotopolku.programme.plan_directory import PlanDirectory
 from kotopolku.programme.plans_outcomes import PlansOutcomeSink
@@ -78,4 +79,5 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
     other_outboxes=(plan_outcome_outbox, reporting_outbox),
+    client_records=CLIENT_RECORDS,
 )

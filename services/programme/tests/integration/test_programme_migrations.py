@@ -17,7 +17,7 @@ def test_migration_matches_the_tables_and_downgrades(database_url: str) -> None:
     versions = DEFINITION.migrations
     assert versions is not None
     migrations.upgrade(database_url, "programme", versions)
-    assert migrations.current_revision(database_url, "programme") == "programme_0002"
+    assert migrations.current_revision(database_url, "programme") == "programme_0003"
     engine = sa.create_engine(sync_url(database_url), poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:

@@ -8,15 +8,15 @@ midnight Helsinki time, not UTC (the caller converts with the injected clock).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
+
+from kotopolku.common.localtime import finnish_date
 
 FINNISH_TIME = ZoneInfo("Europe/Helsinki")
 
 
-def finnish_day(moment: datetime) -> date:
-    """The Finnish calendar day of an instant (an aware datetime, e.g. from the clock)."""
-    return moment.astimezone(FINNISH_TIME).date()
+finnish_day = finnish_date
 
 
 def claim_deadline(activity_date: date) -> date:

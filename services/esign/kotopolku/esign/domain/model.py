@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 
@@ -90,10 +90,3 @@ class Signer:
 @functools.cache
 def finnish_time() -> tzinfo:
     return ZoneInfo("Europe/Helsinki")
-
-
-def finnish_date(moment: datetime) -> date:
-    """The Finnish calendar day at ``moment``: deadlines are Finnish dates."""
-    if moment.tzinfo is None:
-        raise ValueError("finnish_date() needs a timezone-aware datetime")
-    return moment.astimezone(finnish_time()).date()

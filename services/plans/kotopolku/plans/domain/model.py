@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from datetime import date, datetime, tzinfo
+from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
 
@@ -101,10 +101,3 @@ class ReviewOutcome(enum.StrEnum):
 def finnish_time() -> tzinfo:
     """The time zone whose calendar the plan's dates are in (Europe/Helsinki)."""
     return ZoneInfo("Europe/Helsinki")
-
-
-def finnish_date(moment: datetime) -> date:
-    """The Finnish calendar date at ``moment`` (timezone-aware); a plan's "today"."""
-    if moment.tzinfo is None:
-        raise ValueError("finnish_date() needs a timezone-aware datetime")
-    return moment.astimezone(finnish_time()).date()

@@ -1209,3 +1209,78 @@ class RecordSignedApprovalRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordSignedApprovalRequest: _TypeAlias = RecordSignedApprovalRequest  # noqa: Y015
+
+@_typing.final
+class ListEndedPlanClientsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MUNICIPALITY_CODE_FIELD_NUMBER: _builtins.int
+    ENDED_ON_OR_BEFORE_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    municipality_code: _builtins.str
+    ended_on_or_before: _builtins.str
+    """ISO date; the last plan ended on or before it."""
+    page_size: _builtins.int
+    page_token: _builtins.str
+    def __init__(
+        self,
+        *,
+        municipality_code: _builtins.str = ...,
+        ended_on_or_before: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ended_on_or_before", b"ended_on_or_before", "municipality_code", b"municipality_code", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListEndedPlanClientsRequest: _TypeAlias = ListEndedPlanClientsRequest  # noqa: Y015
+
+@_typing.final
+class EndedPlanClient(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    LAST_END_DATE_FIELD_NUMBER: _builtins.int
+    client_id: _builtins.str
+    last_end_date: _builtins.str
+    """The latest end date of the client's plans."""
+    def __init__(
+        self,
+        *,
+        client_id: _builtins.str = ...,
+        last_end_date: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "last_end_date", b"last_end_date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EndedPlanClient: _TypeAlias = EndedPlanClient  # noqa: Y015
+
+@_typing.final
+class ListEndedPlanClientsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENTS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    @_builtins.property
+    def clients(self) -> _containers.RepeatedCompositeFieldContainer[Global___EndedPlanClient]: ...
+    def __init__(
+        self,
+        *,
+        clients: _abc.Iterable[Global___EndedPlanClient] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["clients", b"clients", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListEndedPlanClientsResponse: _TypeAlias = ListEndedPlanClientsResponse  # noqa: Y015

@@ -114,6 +114,11 @@ class PlansServiceStub:
                 request_serializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.RecordSignedApprovalRequest.SerializeToString,
                 response_deserializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.Plan.FromString,
                 _registered_method=True)
+        self.ListEndedPlanClients = channel.unary_unary(
+                '/kotopolku.plans.v1.PlansService/ListEndedPlanClients',
+                request_serializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListEndedPlanClientsRequest.SerializeToString,
+                response_deserializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListEndedPlanClientsResponse.FromString,
+                _registered_method=True)
 
 
 class PlansServiceServicer:
@@ -232,6 +237,15 @@ class PlansServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListEndedPlanClients(self, request, context):
+        """Only the archive service (internal service): clients of a municipality whose plans have all
+        ended on or before a day (none is a draft or awaiting approval, the last end date has
+        passed): their active use is over and they are due for archiving.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PlansServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -314,6 +328,11 @@ def add_PlansServiceServicer_to_server(servicer, server):
                     servicer.RecordSignedApproval,
                     request_deserializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.RecordSignedApprovalRequest.FromString,
                     response_serializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.Plan.SerializeToString,
+            ),
+            'ListEndedPlanClients': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEndedPlanClients,
+                    request_deserializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListEndedPlanClientsRequest.FromString,
+                    response_serializer=kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListEndedPlanClientsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -748,6 +767,33 @@ class PlansService:
             '/kotopolku.plans.v1.PlansService/RecordSignedApproval',
             kotopolku_dot_plans_dot_v1_dot_plans__pb2.RecordSignedApprovalRequest.SerializeToString,
             kotopolku_dot_plans_dot_v1_dot_plans__pb2.Plan.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEndedPlanClients(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kotopolku.plans.v1.PlansService/ListEndedPlanClients',
+            kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListEndedPlanClientsRequest.SerializeToString,
+            kotopolku_dot_plans_dot_v1_dot_plans__pb2.ListEndedPlanClientsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -74,6 +74,11 @@ class PlansServiceStub:
     submitted version. Records the approvals that are missing and activates the plan; a repeat
     of a recorded signing request returns the plan unchanged.
     """
+    ListEndedPlanClients: _grpc.UnaryUnaryMultiCallable[_plans_pb2.ListEndedPlanClientsRequest, _plans_pb2.ListEndedPlanClientsResponse]
+    """Only the archive service (internal service): clients of a municipality whose plans have all
+    ended on or before a day (none is a draft or awaiting approval, the last end date has
+    passed): their active use is over and they are due for archiving.
+    """
 
 @_typing.type_check_only
 class PlansServiceAsyncStub(PlansServiceStub):
@@ -114,6 +119,11 @@ class PlansServiceAsyncStub(PlansServiceStub):
     """Only the e-signature service (internal service): every party has signed the rendering of a
     submitted version. Records the approvals that are missing and activates the plan; a repeat
     of a recorded signing request returns the plan unchanged.
+    """
+    ListEndedPlanClients: _aio.UnaryUnaryMultiCallable[_plans_pb2.ListEndedPlanClientsRequest, _plans_pb2.ListEndedPlanClientsResponse]  # type: ignore[assignment]
+    """Only the archive service (internal service): clients of a municipality whose plans have all
+    ended on or before a day (none is a draft or awaiting approval, the last end date has
+    passed): their active use is over and they are due for archiving.
     """
 
 class PlansServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -248,6 +258,17 @@ class PlansServiceServicer(metaclass=_abc_1.ABCMeta):
         """Only the e-signature service (internal service): every party has signed the rendering of a
         submitted version. Records the approvals that are missing and activates the plan; a repeat
         of a recorded signing request returns the plan unchanged.
+        """
+
+    @_abc_1.abstractmethod
+    def ListEndedPlanClients(
+        self,
+        request: _plans_pb2.ListEndedPlanClientsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_plans_pb2.ListEndedPlanClientsResponse, _abc.Awaitable[_plans_pb2.ListEndedPlanClientsResponse]]:
+        """Only the archive service (internal service): clients of a municipality whose plans have all
+        ended on or before a day (none is a draft or awaiting approval, the last end date has
+        passed): their active use is over and they are due for archiving.
         """
 
 def add_PlansServiceServicer_to_server(servicer: PlansServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

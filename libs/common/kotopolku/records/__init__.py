@@ -1,0 +1,2 @@
+"""The client-records contract (kotopolku.records.v1); implemented once in
+kotopolku.common.client_records."""

@@ -1,0 +1,26 @@
+"""The record of what MinimiseClientRecords did (the client-records contract of archiving).
+
+Revision ID: programme_0003
+Revises: programme_0002
+Create Date: 2026-12-01
+"""
+
+from alembic import op
+
+from kotopolku.common.tables import (
+    create_client_minimisations_table,
+    drop_client_minimisations_table,
+)
+
+revision = "programme_0003"
+down_revision = "programme_0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_client_minimisations_table(op)
+
+
+def downgrade() -> None:
+    drop_client_minimisations_table(op)
