@@ -11,10 +11,10 @@ port_of = $(patsubst $(1)=%,%,$(filter $(1)=%,$(TEST_PORTS)))
 # ...and its own unpacked Keycloak: a dev-mode Keycloak keeps its database inside its directory.
 TEST_KEYCLOAK_CACHE := $(HOME)/.cache/kotopolku/test-stack
 
-.PHONY: help install web proto check-proto lint up down demo-data test test-python e2e security chart-check bench faults clean
+.PHONY: help install web proto check-proto lint up down demo-data test test-python e2e security chart-check bench bench-scale faults clean
 
 help:
-	@echo "make up | down | test | security | chart-check | bench | faults | proto | lint"
+	@echo "make up | down | test | security | chart-check | bench | bench-scale | faults | proto | lint"
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -108,7 +108,8 @@ security: install
 chart-check: install
 	PYTHON=$(PY) bash scripts/chart-check.sh
 
-# Load test against the running system (make up first). BENCH_SECONDS, BENCH_USERS tune it.
+# Load test against the running system (make up first). BENCH_SECONDS, BENCH_USERS tune it;
+# BENCH_SCALE=1 adds the scale section (search at 10k/100k/1M clients, audit at 1M entries).
 bench: install
 	$(PY) loadtests/run_bench.py
 
@@ -126,6 +127,11 @@ faults: install
 	KOTOPOLKU_API_URL=http://127.0.0.1:$(call port_of,GATEWAY_PORT) \
 	KOTOPOLKU_KEYCLOAK_URL=http://127.0.0.1:$(call port_of,KC_PORT) \
 	  $(PY) -m loadtests.faults $(FAULTS_ARGS)
+
+# The scale section alone, on the PostgreSQL server BENCH_SCALE_DATABASE_SERVER (populations are
+# generated on the first run and kept). See loadtests/README.md.
+bench-scale: install
+	BENCH_SCALE=only $(PY) loadtests/run_bench.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -48,7 +48,6 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,6 +60,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from e2e.keycloak_tokens import user_token  # noqa: E402 (needs the repo root on sys.path)
+from loadtests.population import ORIGINS  # noqa: E402
 
 DEFAULT_HOST = os.environ.get("KOTOPOLKU_API_URL", "http://127.0.0.1:8000").rstrip("/")
 OFFICERS = [
@@ -94,64 +94,9 @@ STALE_ROUTE = f"{CLIENT_ROUTE} [412 stale]"
 LOAD_TEST_HEADER = {"X-Load-Test": "locust"}
 
 # --------------------------------------------------------------------------------------------
-# Realistic test data: names of the larger immigrant groups in Finnish municipalities, the
-# languages they speak (ISO 639, preferred first) and Finnish/Swedish as later languages.
-
-
-@dataclass(frozen=True)
-class Origin:
-    first_names: tuple[str, ...]
-    last_names: tuple[str, ...]
-    languages: tuple[str, ...]
-
-
-ORIGINS: tuple[Origin, ...] = (
-    Origin(  # Somalia
-        ("Amina", "Hodan", "Fadumo", "Hawa", "Mohamed", "Abdullahi", "Ahmed", "Sahra", "Yusuf"),
-        ("Hassan", "Warsame", "Abdi", "Osman", "Farah", "Ali", "Jama", "Ismail", "Nur"),
-        ("so", "ar", "en"),
-    ),
-    Origin(  # Ukraine
-        ("Olena", "Iryna", "Oksana", "Oleksandr", "Dmytro", "Andrii", "Yuliia", "Mykola"),
-        ("Shevchenko", "Kovalenko", "Bondarenko", "Tkachenko", "Kravchenko", "Melnyk", "Boiko"),
-        ("uk", "ru", "en"),
-    ),
-    Origin(  # Iraq, Syria
-        ("Fatima", "Zainab", "Mariam", "Omar", "Karim", "Hussein", "Nour", "Layla", "Ahmad"),
-        ("Al-Hashimi", "Al-Jaburi", "Haddad", "Khalil", "Abdullah", "Al-Rubaie", "Saleh"),
-        ("ar", "ckb", "en"),
-    ),
-    Origin(  # Afghanistan
-        ("Zahra", "Shirin", "Mahsa", "Reza", "Hamid", "Mohammad Ali", "Fereshta", "Sayed"),
-        ("Ahmadi", "Hosseini", "Rahimi", "Karimi", "Sultani", "Jafari", "Mohammadi"),
-        ("prs", "ps", "fa"),
-    ),
-    Origin(  # Eritrea, Ethiopia
-        ("Tigist", "Senait", "Abebe", "Yonas", "Selam", "Mehari", "Helen", "Dawit"),
-        ("Haile", "Tesfaye", "Gebremedhin", "Tekle", "Berhane", "Kidane", "Woldu"),
-        ("ti", "am", "en"),
-    ),
-    Origin(  # Russia
-        ("Svetlana", "Natalia", "Aleksandr", "Sergei", "Ekaterina", "Ivan", "Anastasia"),
-        ("Ivanova", "Petrov", "Smirnova", "Kuznetsov", "Popova", "Sokolov", "Lebedeva"),
-        ("ru", "en"),
-    ),
-    Origin(  # Vietnam
-        ("Lan", "Thi Hoa", "Minh", "Van Duc", "Thu Trang", "Quang", "Thi Mai"),
-        ("Nguyen", "Tran", "Le", "Pham", "Hoang", "Vu", "Dang"),
-        ("vi", "en"),
-    ),
-    Origin(  # Kurds of Turkey / Iraq
-        ("Rojda", "Berfin", "Dilan", "Serhat", "Azad", "Rezan", "Hêvî"),
-        ("Yıldız", "Demir", "Doğan", "Aydın", "Barzani", "Zebari", "Çelik"),
-        ("ku", "tr", "ckb"),
-    ),
-    Origin(  # Finnish-born family members and returnees
-        ("Aino", "Eero", "Liisa", "Matti", "Anna Maria", "Juha-Pekka", "Siiri"),
-        ("Korhonen", "Virtanen", "Hämäläinen", "Mäkinen", "Nieminen", "Heikkinen", "Järvinen"),
-        ("fi", "sv", "en"),
-    ),
-)
+# Realistic test data: names of the larger immigrant groups in Finnish municipalities and the
+# languages they speak (ORIGINS, shared with the data generator: loadtests/population.py),
+# Finnish/Swedish as later languages, arrival routes and addresses.
 
 SEGMENTS = ("self-moved", "placed", "quota-refugee")
 PERMITS = (

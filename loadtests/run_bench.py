@@ -10,6 +10,9 @@ b. The mixed officer workload (loadtests/locustfile.py) with locust, headless, a
    request rate (``constant_throughput`` pacing), per-operation p50/p95/p99 and throughput.
 c. Optional (``BENCH_SATURATION=1``): the same workload without pacing, for the maximum
    throughput.
+d./e. Optional (``BENCH_SCALE=1``, or ``BENCH_SCALE=only`` for these alone: ``make
+   bench-scale``): client search at 10k, 100k and 1M clients and the audit log's append rate and
+   verification time at a million entries, on PostgreSQL (see loadtests/scale_bench.py).
 
 Prints a Markdown summary and writes ``var/bench/results.json`` (and the locust CSVs next to it).
 Exits non-zero only when the figures are meaningless: the system is not ready, a probe fails,
@@ -30,6 +33,12 @@ Environment:
   BENCH_LABEL             name of the configuration in the report (default: detected database)
   BENCH_CLIENTS_GRPC      clients service address for the direct gRPC probe (default
                           127.0.0.1:50051; the probe runs only against a local stack)
+  BENCH_SCALE             1 to add d./e., only to run d./e. alone (no running stack needed)
+  BENCH_SCALE_DATABASE_SERVER  PostgreSQL server of d./e. (default BENCH_DATABASE_SERVER)
+  BENCH_SCALE_SIZES       population sizes of d. (default 10000,100000,1000000)
+  BENCH_SCALE_QUERIES     searches per size and path (default 600)
+  BENCH_SCALE_AUDIT_EVENTS  events appended and verified in e. (default 1000000)
+  BENCH_SCALE_GRPC_EVENTS   events sent through AppendEvents in e. (default 200000)
 """
 
 from __future__ import annotations
@@ -66,6 +75,8 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from e2e.keycloak_tokens import user_token  # noqa: E402 (needs the repo root on sys.path)
+from loadtests import scale_bench  # noqa: E402
+from loadtests.proc_cpu import cpu_seconds, listening_pid, postgres_cpu_seconds  # noqa: E402
 
 OUT_DIR = REPO_ROOT / "var" / "bench"
 LOCUSTFILE = REPO_ROOT / "loadtests" / "locustfile.py"
@@ -92,6 +103,8 @@ class Config:
     saturation_seconds: int
     p99_ms: float
     label: str
+    scale: str
+    scale_database_server: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -107,7 +120,19 @@ class Config:
             saturation_seconds=int(env.get("BENCH_SATURATION_SECONDS", "30")),
             p99_ms=float(env.get("BENCH_P99_MS", "50")),
             label=env.get("BENCH_LABEL", ""),
+            scale=env.get("BENCH_SCALE", "0").strip().lower(),
+            scale_database_server=env.get(
+                "BENCH_SCALE_DATABASE_SERVER", env.get("BENCH_DATABASE_SERVER", "")
+            ),
         )
+
+    @property
+    def scale_wanted(self) -> bool:
+        return self.scale not in ("", "0", "false", "no")
+
+    @property
+    def scale_only(self) -> bool:
+        return self.scale == "only"
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,52 +207,6 @@ def create_target_client(http: httpx.Client) -> str:
 STACK_PROCESSES = ("gateway", "clients", "audit")
 
 
-def _cpu_seconds(pid: int, *, reaped_children: bool = False) -> tuple[float, int]:
-    """(user + system CPU seconds, parent pid) of a process; with ``reaped_children`` also the
-    CPU of its children that have exited (PostgreSQL backends of closed connections)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime
-    if reaped_children:
-        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
-    return ticks / os.sysconf("SC_CLK_TCK"), int(fields[1])
-
-
-def _listening_pid(port: int) -> int | None:
-    """The process listening on 127.0.0.1:port (or any address), found through /proc."""
-    inodes: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            columns = line.split()
-            if columns[3] == "0A" and int(columns[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(f"socket:[{columns[9]}]")
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
-                return int(proc.name)
-        except OSError:
-            continue
-    return None
-
-
-def _postgres_cpu_seconds(postmaster: int) -> float:
-    total, _ = _cpu_seconds(postmaster, reaped_children=True)
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit() and proc.name != str(postmaster):
-            try:
-                cpu, parent = _cpu_seconds(int(proc.name))
-            except (OSError, ValueError, IndexError):
-                continue
-            if parent == postmaster:
-                total += cpu
-    return total
-
-
 @dataclass
 class StackCpu:
     """CPU seconds used so far by the local stack's services (pid files), the PostgreSQL server
@@ -240,19 +219,19 @@ class StackCpu:
         if not config.database_server:
             return cls()
         port = make_url(config.database_server).port or 5432
-        return cls(_listening_pid(port))
+        return cls(listening_pid(port))
 
     def snapshot(self) -> dict[str, float]:
         run_dir = Path(os.environ.get("KOTOPOLKU_VAR", REPO_ROOT / "var")) / "run"
         cpu: dict[str, float] = {}
         for name in STACK_PROCESSES:
             try:
-                cpu[name] = _cpu_seconds(int((run_dir / f"{name}.pid").read_text().strip()))[0]
+                cpu[name] = cpu_seconds(int((run_dir / f"{name}.pid").read_text().strip()))[0]
             except (OSError, ValueError):
                 continue
         if self.postgres_pid is not None:
             try:
-                cpu["postgres"] = _postgres_cpu_seconds(self.postgres_pid)
+                cpu["postgres"] = postgres_cpu_seconds(self.postgres_pid)
             except OSError:
                 pass
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -584,35 +563,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"{meta['load_after'][0]:.1f} after (the load generator and any other work share them).",
         "",
     ]
-    single = results["single_connection"]
-    read = single["read"]
-    lines += [
-        f"### a. Single connection, {read['requests']} sequential reads (keep-alive HTTP/1.1)",
-        "",
-        "| request | p50 ms | p95 ms | p99 ms | mean ms | req/s |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    rows = [
-        ("GET /healthz (HTTP + FastAPI floor)", single["probes"]["healthz"]),
-        ("GET unknown id → 404 (refusal audited)", single["probes"]["read_unknown_id_404"]),
-        (
-            "gRPC GetClient straight to the clients service",
-            single["probes"].get("grpc_get_client_direct"),
-        ),
-        ("GET /v1/clients/{id} → 200 (+ audit write)", read),
-    ]
-    for title, figures in rows:
-        if figures is None:
-            continue
-        lines.append(
-            f"| {title} | {figures['p50_ms']:.2f} | {figures['p95_ms']:.2f} | "
-            f"{figures['p99_ms']:.2f} | {figures['mean_ms']:.2f} | {figures['req_per_s']:.0f} |"
-        )
-    verdict = "met" if single["target_met"] else "not met"
-    lines += ["", f"Target p50 ≤ {single['target_p50_ms']:g} ms for the read: **{verdict}**."]
-    if single["cpu_ms_per_read"]:
-        lines.append(f"CPU ms per read: {_cpu(single['cpu_ms_per_read'])}.")
-    lines.append("")
+    if "single_connection" in results:
+        lines += _single_connection_lines(results["single_connection"])
     for key, title in (("mixed", "b. Mixed workload"), ("saturation", "c. Saturation")):
         run = results.get(key)
         if not run:
@@ -647,8 +599,46 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{per_op}); target rate {reached}."
             )
         lines.append("")
-    lines.append("Locust rounds times under 100 ms to whole ms and percentiles are approximate.")
+    if any(key in results for key in ("mixed", "saturation")):
+        lines.append(
+            "Locust rounds times under 100 ms to whole ms and percentiles are approximate."
+        )
+        lines.append("")
+    if "scale" in results:
+        lines += scale_bench.markdown(results["scale"])
     return "\n".join(lines)
+
+
+def _single_connection_lines(single: dict[str, Any]) -> list[str]:
+    read = single["read"]
+    lines = [
+        f"### a. Single connection, {read['requests']} sequential reads (keep-alive HTTP/1.1)",
+        "",
+        "| request | p50 ms | p95 ms | p99 ms | mean ms | req/s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    rows = [
+        ("GET /healthz (HTTP + FastAPI floor)", single["probes"]["healthz"]),
+        ("GET unknown id → 404 (refusal audited)", single["probes"]["read_unknown_id_404"]),
+        (
+            "gRPC GetClient straight to the clients service",
+            single["probes"].get("grpc_get_client_direct"),
+        ),
+        ("GET /v1/clients/{id} → 200 (+ audit write)", read),
+    ]
+    for title, figures in rows:
+        if figures is None:
+            continue
+        lines.append(
+            f"| {title} | {figures['p50_ms']:.2f} | {figures['p95_ms']:.2f} | "
+            f"{figures['p99_ms']:.2f} | {figures['mean_ms']:.2f} | {figures['req_per_s']:.0f} |"
+        )
+    verdict = "met" if single["target_met"] else "not met"
+    lines += ["", f"Target p50 ≤ {single['target_p50_ms']:g} ms for the read: **{verdict}**."]
+    if single["cpu_ms_per_read"]:
+        lines.append(f"CPU ms per read: {_cpu(single['cpu_ms_per_read'])}.")
+    lines.append("")
+    return lines
 
 
 def _cpu(per_process: dict[str, float]) -> str:
@@ -668,36 +658,50 @@ def failure_breakdown(run: dict[str, Any]) -> str:
 def main() -> int:
     config = Config.from_env(os.environ)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
+    runs: list[LocustRun] = []
     try:
-        if config.database_server:
-            restart_stack_on_postgres(config.database_server)
-        wait_ready(config.api_url)
+        if config.scale_wanted and not config.scale_database_server:
+            raise BenchError(
+                "BENCH_SCALE needs a PostgreSQL server: set BENCH_SCALE_DATABASE_SERVER"
+                " (or BENCH_DATABASE_SERVER)"
+            )
         results: dict[str, Any] = {
             "meta": {
                 "api_url": config.api_url,
-                "database": detect_database(config),
+                "database": "PostgreSQL" if config.scale_only else "",
                 "started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                 "cpus": os.cpu_count(),
                 "load_before": os.getloadavg(),
                 "python": platform.python_version(),
             }
         }
-        print(f"bench: single-connection reads ({config.reads}) ...", flush=True)
-        results["single_connection"] = single_connection(config)
-        mixed = run_locust(
-            config, "mixed", config.users, config.seconds, config.rate / config.users
-        )
-        results["mixed"] = locust_summary(mixed, config.p99_ms)
-        runs = [mixed]
-        if config.saturation:
-            saturation = run_locust(
-                config, "saturation", config.saturation_users, config.saturation_seconds, 0
+        if not config.scale_only:
+            if config.database_server:
+                restart_stack_on_postgres(config.database_server)
+            wait_ready(config.api_url)
+            results["meta"]["database"] = detect_database(config)
+            print(f"bench: single-connection reads ({config.reads}) ...", flush=True)
+            results["single_connection"] = single_connection(config)
+            mixed = run_locust(
+                config, "mixed", config.users, config.seconds, config.rate / config.users
             )
-            results["saturation"] = locust_summary(saturation, config.p99_ms)
-            runs.append(saturation)
+            results["mixed"] = locust_summary(mixed, config.p99_ms)
+            runs.append(mixed)
+            if config.saturation:
+                saturation = run_locust(
+                    config, "saturation", config.saturation_users, config.saturation_seconds, 0
+                )
+                results["saturation"] = locust_summary(saturation, config.p99_ms)
+                runs.append(saturation)
+        if config.scale_wanted:
+            scale_config = scale_bench.ScaleConfig.from_env(
+                os.environ, config.scale_database_server
+            )
+            results["scale"] = scale_bench.run(scale_config, OUT_DIR)
         results["meta"]["load_after"] = os.getloadavg()
     except (
         BenchError,
+        scale_bench.ScaleError,
         subprocess.CalledProcessError,
         httpx.HTTPError,
         grpc.RpcError,

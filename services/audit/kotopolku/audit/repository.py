@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,11 +15,14 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kotopolku.audit.chain import (
+    STORED_FIELDS,
     ChainEntry,
     ChainHead,
     ChainVerifier,
     EventData,
     VerificationResult,
+    context_json,
+    names_json,
     seal_all,
 )
 from kotopolku.audit.tables import HEAD_ID, audit_chain_head, audit_entries
@@ -30,6 +33,8 @@ VERIFY_CHUNK_SIZE: Final = 5_000
 # SQLite: keeps the IN (...) of the duplicate check well below its parameter limit.
 _LOOKUP_CHUNK: Final = 1_000
 _COLUMN_NAMES: Final = tuple(column.name for column in audit_entries.c)
+# Verification reads rows in the chain's stored order: the table must keep it.
+assert STORED_FIELDS == _COLUMN_NAMES
 # PostgreSQL takes a batch as one binary COPY: several times faster than a multi-row INSERT,
 # whose parameters psycopg would have to render as text.
 _PG_COPY: Final = f"COPY audit_entries ({', '.join(_COLUMN_NAMES)}) FROM STDIN (FORMAT BINARY)"
@@ -45,6 +50,16 @@ _PG_COPY_TYPES: Final = tuple(
 # PostgreSQL: the whole batch of ids as one array parameter.
 _PG_EXISTING: Final = sa.select(audit_entries.c.event_id).where(
     audit_entries.c.event_id == sa.any_(sa.cast(sa.bindparam("ids"), postgresql.ARRAY(sa.Text)))
+)
+# Verification: the columns in table order, the times as format_time() writes them (built from
+# the table definition, no outside input).
+_PG_TIME: Final = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+_PG_VERIFY_COLUMNS: Final = ", ".join(
+    _PG_TIME.format(name) if name.endswith("_at") else name for name in _COLUMN_NAMES
+)
+_PG_VERIFY_CHUNK: Final = (
+    f"SELECT {_PG_VERIFY_COLUMNS} FROM audit_entries"  # noqa: S608
+    " WHERE position > %s AND position <= %s ORDER BY position LIMIT %s"
 )
 # Marks a stored JSON list that no longer parses; valid entries never contain NUL.
 _UNREADABLE: Final = "\x00unreadable"
@@ -146,7 +161,7 @@ class AuditRepository:
         return existing
 
     async def _insert(self, connection: AsyncConnection, entries: Sequence[ChainEntry]) -> None:
-        rows = [_row(entry) for entry in entries]
+        rows = [entry_row(entry) for entry in entries]
         if self._db.is_sqlite:
             await connection.execute(sa.insert(audit_entries), rows)
             return
@@ -236,28 +251,40 @@ class AuditRepository:
     async def verify(self) -> VerificationResult:
         """Recomputes the whole chain, a chunk of entries at a time, up to the current head.
 
-        Entries appended while this runs lie beyond the head read at the start and are left
-        for the next verification. Hashing runs in a worker thread, so serving goes on, while
-        the next chunk is already being fetched.
+        Every entry's hash is recomputed here from its stored fields (never by the database),
+        and every link to the entry before is checked. Entries appended while this runs lie
+        beyond the head read at the start and are left for the next verification. Hashing runs
+        in a worker thread, so serving goes on, while the next chunk is already being fetched.
         """
         verifier = ChainVerifier()
+        names, contexts = _CanonicalNames(), _CanonicalContexts()
         async with self._db.engine.connect() as connection:
             head = await self.head(connection)
+            fetch = self._fetch_sqlite if self._db.is_sqlite else self._fetch_postgres
             after = 0
-            fetching = self._fetch_chunk(connection, after, head.position)
+
+            def start(after: int) -> asyncio.Task[Sequence[Sequence[Any]]] | None:
+                if after >= head.position:
+                    return None
+                return asyncio.create_task(fetch(connection, after, head.position))
+
+            fetching = start(after)
             try:
                 while fetching is not None:
                     try:
                         rows = await fetching
-                    except (ValueError, TypeError):
+                    except (ValueError, TypeError, AttributeError):
                         # A stored value no longer parses (e.g. a time overwritten with text).
                         return verifier.fail(after + 1, f"entries after {after} cannot be read")
                     fetching = None
                     if not rows:
                         break
                     after = int(rows[-1][0])
-                    fetching = self._fetch_chunk(connection, after, head.position)
-                    if not await asyncio.to_thread(_feed, verifier, rows):
+                    fetching = start(after)
+                    feed = verifier.feed_stored
+                    if not await asyncio.to_thread(
+                        feed, rows, names.__getitem__, contexts.__getitem__
+                    ):
                         break
             finally:
                 if fetching is not None:
@@ -266,11 +293,21 @@ class AuditRepository:
                         await fetching
         return verifier.result(head)
 
-    def _fetch_chunk(
+    async def _fetch_postgres(
         self, connection: AsyncConnection, after: int, last: int
-    ) -> asyncio.Task[Sequence[Any]] | None:
-        if after >= last:
-            return None
+    ) -> Sequence[Sequence[Any]]:
+        """Plain tuples straight from the driver, times already in the chain's text form (the
+        cost of verifying is mostly per row, so no row objects and no datetime round trip)."""
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        async with driver.cursor(binary=True) as cursor:
+            await cursor.execute(_PG_VERIFY_CHUNK, (after, last, self._verify_chunk_size))
+            rows: Sequence[Sequence[Any]] = await cursor.fetchall()
+            return rows
+
+    async def _fetch_sqlite(
+        self, connection: AsyncConnection, after: int, last: int
+    ) -> Sequence[Sequence[Any]]:
         t = audit_entries
         query = (
             sa.select(t)
@@ -278,18 +315,40 @@ class AuditRepository:
             .order_by(t.c.position)
             .limit(self._verify_chunk_size)
         )
-
-        async def fetch() -> Sequence[Any]:
-            return (await connection.execute(query)).all()
-
-        return asyncio.create_task(fetch())
+        rows = (await connection.execute(query)).all()
+        # SQLite hands back naive times; they are UTC.
+        return [(*row[:2], as_utc(row[2]), as_utc(row[3]), *row[4:]) for row in rows]
 
 
-def _feed(verifier: ChainVerifier, rows: Iterable[Any]) -> bool:
-    return verifier.feed(_entry(row) for row in rows)
+class _CanonicalContexts(dict[str, str]):
+    """Stored contexts → their canonical text (``""`` for none). Most entries have none; the
+    others are remembered while they repeat."""
+
+    _LIMIT: Final = 50_000
+
+    def __missing__(self, stored: str) -> str:
+        if len(self) >= self._LIMIT:
+            self.clear()
+        canonical = self[stored] = context_json(_context(stored))
+        return canonical
 
 
-def _row(entry: ChainEntry) -> dict[str, Any]:
+class _CanonicalNames(dict[str, str]):
+    """Stored JSON name lists → their canonical text, remembered: a chain holds few distinct
+    lists (role sets, field sets), so each is parsed once per verification. Looked up as
+    ``names.__getitem__`` (a plain dictionary look-up on the hot path)."""
+
+    _LIMIT: Final = 50_000
+
+    def __missing__(self, stored: str) -> str:
+        if len(self) >= self._LIMIT:
+            self.clear()
+        canonical = self[stored] = names_json(_names(stored))
+        return canonical
+
+
+def entry_row(entry: ChainEntry) -> dict[str, Any]:
+    """The ``audit_entries`` row of a sealed entry."""
     event = entry.event
     return {
         "position": entry.position,
@@ -297,25 +356,26 @@ def _row(entry: ChainEntry) -> dict[str, Any]:
         "occurred_at": as_utc(event.occurred_at),
         "recorded_at": as_utc(entry.recorded_at),
         "actor_subject": event.actor_subject,
-        "actor_roles": _LIST_ENCODER.encode(list(event.actor_roles)),
+        "actor_roles": names_json(event.actor_roles),
         "municipality_code": event.municipality_code,
         "welfare_area_code": event.welfare_area_code,
         "subject_client_id": event.subject_client_id,
         "action": event.action,
         "resource": event.resource,
-        "fields": _LIST_ENCODER.encode(list(event.fields)),
+        "fields": names_json(event.fields),
         "purpose": event.purpose,
         "trace_id": event.trace_id,
         "service": event.service,
         "outcome": event.outcome,
         "previous_hash": entry.previous_hash,
         "entry_hash": entry.entry_hash,
-        "context": _LIST_ENCODER.encode(dict(event.context)) if event.context else "",
+        "context": _CONTEXT_ENCODER.encode(dict(event.context)) if event.context else "",
     }
 
 
 _DECODER: Final = json.JSONDecoder()
-_LIST_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+# How a context is stored: a compact JSON object, UTF-8 text as is.
+_CONTEXT_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def _names(stored: str) -> tuple[str, ...]:

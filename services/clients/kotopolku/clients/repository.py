@@ -5,8 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,28 +48,55 @@ async def insert_client(
         "updated_at": now,
     }
     await connection.execute(sa.insert(clients).values(row))
-    await replace_search_keys(connection, client_id, values["first_names"], values["last_name"])
+    await replace_search_keys(
+        connection, client_id, municipality, values["first_names"], values["last_name"]
+    )
     created = await get_client(connection, client_id)
     assert created is not None
     return created
 
 
 async def replace_search_keys(
-    connection: AsyncConnection, client_id: str, first_names: str, last_name: str
+    connection: AsyncConnection,
+    client_id: str,
+    municipality: str,
+    first_names: str,
+    last_name: str,
 ) -> None:
     await connection.execute(
         sa.delete(client_search_keys).where(client_search_keys.c.client_id == client_id)
     )
-    keys = sorted(names.search_keys(first_names, last_name))
-    if keys:
-        await connection.execute(
-            sa.insert(client_search_keys),
-            [{"search_key": key, "client_id": client_id} for key in keys],
-        )
+    rows = search_key_rows(client_id, municipality, first_names, last_name)
+    if rows:
+        await connection.execute(sa.insert(client_search_keys), rows)
+
+
+def search_key_rows(
+    client_id: str, municipality: str, first_names: str, last_name: str
+) -> list[dict[str, Any]]:
+    """The ``client_search_keys`` rows of a client with these names.
+
+    Each key row carries the client's municipality and sort name as well, so that a search
+    finds a municipality's matches, in order, in the key table's index alone.
+    """
+    ordering = sort_name(first_names, last_name)
+    return [
+        {
+            "search_key": key,
+            "client_id": client_id,
+            "municipality_code": municipality,
+            "sort_name": ordering,
+        }
+        for key in sorted(names.search_keys(first_names, last_name))
+    ]
 
 
 async def rename_client(
-    connection: AsyncConnection, client_id: str, first_names: str, last_name: str
+    connection: AsyncConnection,
+    client_id: str,
+    municipality: str,
+    first_names: str,
+    last_name: str,
 ) -> None:
     """Keeps the ordering column and the search keys in step with the names."""
     await connection.execute(
@@ -78,7 +104,7 @@ async def rename_client(
         .where(clients.c.id == client_id)
         .values(sort_name=sort_name(first_names, last_name))
     )
-    await replace_search_keys(connection, client_id, first_names, last_name)
+    await replace_search_keys(connection, client_id, municipality, first_names, last_name)
 
 
 async def get_client(connection: AsyncConnection, client_id: str) -> Row[Any] | None:
@@ -108,44 +134,6 @@ async def update_client(
         .values(**values, version=clients.c.version + 1, updated_at=now)
     )
     return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
-
-
-@dataclass(frozen=True, slots=True)
-class SearchFilters:
-    municipality: str
-    name: str = ""
-    henkilotunnus: str | None = None
-    date_of_birth: date | None = None
-    status: str | None = None
-
-
-async def search_clients(
-    connection: AsyncConnection,
-    filters: SearchFilters,
-    after: tuple[str, str] | None,
-    limit: int,
-) -> Sequence[Row[Any]]:
-    """One page in (sort_name, id) order; every name token must match a search key."""
-    query = sa.select(clients).where(clients.c.municipality_code == filters.municipality)
-    if filters.henkilotunnus is not None:
-        query = query.where(clients.c.henkilotunnus == filters.henkilotunnus)
-    if filters.date_of_birth is not None:
-        query = query.where(clients.c.date_of_birth == filters.date_of_birth)
-    if filters.status is not None:
-        query = query.where(clients.c.status == filters.status)
-    for token in names.query_keys(filters.name):
-        key = client_search_keys.c.search_key
-        match: sa.ColumnElement[bool] = key.in_(sorted(token.keys))
-        if token.prefix is not None:
-            # A range, not LIKE: keys are ASCII and the index serves it on both databases.
-            match = sa.or_(match, sa.and_(key >= token.prefix, key < token.prefix + "\x7f"))
-        query = query.where(
-            clients.c.id.in_(sa.select(client_search_keys.c.client_id).where(match))
-        )
-    if after is not None:
-        query = query.where(sa.tuple_(clients.c.sort_name, clients.c.id) > sa.tuple_(*after))
-    query = query.order_by(clients.c.sort_name, clients.c.id).limit(limit)
-    return (await connection.execute(query)).all()
 
 
 async def add_family_link(

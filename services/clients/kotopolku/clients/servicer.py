@@ -9,7 +9,7 @@ import grpc
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kotopolku.clients import access, convert, repository
+from kotopolku.clients import access, convert, repository, search
 from kotopolku.clients.domain import (
     ClientDomainError,
     ClientStatus,
@@ -210,6 +210,7 @@ class ClientsServicer(clients_pb2_grpc.ClientsServiceServicer):
                 await repository.rename_client(
                     connection,
                     row.id,
+                    row.municipality_code,
                     values.get("first_names", row.first_names),
                     values.get("last_name", row.last_name),
                 )
@@ -246,7 +247,7 @@ class ClientsServicer(clients_pb2_grpc.ClientsServiceServicer):
         after = (str(position["s"]), str(position["i"])) if position else None
         filters = self._search_filters(request, municipality)
         async with self._db.transaction() as connection:
-            rows = await repository.search_clients(connection, filters, after, size + 1)
+            rows = await search.search_clients(connection, filters, after, size + 1)
             page = rows[:size]
             await self._audit.record(
                 connection, caller, [_client_entry(row, "client.search-result") for row in page]
@@ -262,7 +263,7 @@ class ClientsServicer(clients_pb2_grpc.ClientsServiceServicer):
 
     def _search_filters(
         self, request: clients_pb2.SearchClientsRequest, municipality: str
-    ) -> repository.SearchFilters:
+    ) -> search.SearchFilters:
         collector = new_collector()
         hetu = None
         if request.henkilotunnus.strip():
@@ -287,7 +288,7 @@ class ClientsServicer(clients_pb2_grpc.ClientsServiceServicer):
                 "name", "give at least one of name, henkilotunnus, date_of_birth or status"
             )
         status = STATUS_FROM_PROTO.get(request.status)
-        return repository.SearchFilters(
+        return search.SearchFilters(
             municipality=municipality,
             name=request.name,
             henkilotunnus=hetu,

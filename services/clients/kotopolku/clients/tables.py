@@ -53,7 +53,15 @@ client_search_keys = sa.Table(
         sa.ForeignKey("clients.id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    sa.Index("ix_client_search_keys_client", "client_id"),
+    # The client's municipality and sort name, kept in step with the client's row (written
+    # together): a search reads one municipality's matches in order from the index below.
+    sa.Column("municipality_code", sa.String(3), nullable=False),
+    sa.Column("sort_name", SearchKey, nullable=False),
+    # A client's keys: replaced on renames, and probed when a search checks a candidate.
+    sa.Index("ix_client_search_keys_client_key", "client_id", "search_key"),
+    sa.Index(
+        "ix_client_search_keys_match", "municipality_code", "search_key", "sort_name", "client_id"
+    ),
 )
 
 family_links = sa.Table(

@@ -26,7 +26,7 @@ def test_outreach_migration_matches_the_tables_and_downgrades(database_url: str)
     versions = DEFINITION.migrations
     assert versions is not None
     migrations.upgrade(database_url, "clients", versions)
-    assert migrations.current_revision(database_url, "clients") == "clients_0003"
+    assert migrations.current_revision(database_url, "clients") == "clients_0004"
     engine = sa.create_engine(sync_url(database_url), poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:

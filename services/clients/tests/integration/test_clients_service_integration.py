@@ -1048,6 +1048,61 @@ async def test_search_pages_through_all_matches_once_in_stable_order(svc: Client
     assert one_page.next_page_token == ""
 
 
+async def test_search_finds_a_client_once_however_many_of_their_keys_match(
+    svc: Clients,
+) -> None:
+    anna = await svc.create(person("Anna Annika", "Anttila", date(1990, 2, 2)))
+    await svc.create(person("Anna", "Anttila", date(1991, 2, 2)), caller=OFFICER_837)
+    # "Ann" is a prefix of two of her names, and "Anna" also matches exactly and phonetically.
+    assert await svc.search_ids(name="Ann") == [anna.id]
+    assert await svc.search_ids(name="Anna") == [anna.id]
+    assert await svc.search_ids(name="Anna Ann Ant") == [anna.id]
+    assert await svc.search_ids(name="Anna Annika Anttila") == [anna.id]
+    assert await svc.search_ids(name="Anna Virtanen") == []
+
+
+async def test_search_pages_through_several_tokens_in_order(svc: Clients) -> None:
+    spellings = ["Mohamed", "Mohammed", "Muhammad", "Mohamed Amin", "Mohammad"]
+    created = [
+        await svc.create(person(first, last, date(1980 + i, 1, 1)))
+        for i, (first, last) in enumerate(
+            (first, last) for last in ("Ali", "Hassan", "Alin") for first in spellings
+        )
+    ]
+    # Namesakes in another municipality, and in this one by other names, are not found.
+    await svc.create(person("Mohamed", "Ali", date(1980, 1, 1)), caller=OFFICER_837)
+    await svc.create(person("Omar", "Ali", date(1980, 1, 1)))
+    by_id = {c.id: c for c in created}
+    expected = sorted(
+        (c for c in created if c.last_name in ("Ali", "Alin")),
+        key=lambda c: (f"{c.last_name.lower()} {c.first_names.lower()}", c.id),
+    )
+    ids: list[str] = []
+    token = ""
+    while True:
+        page = await svc.search(name="muhamed al", page_size=4, page_token=token)
+        assert len(page.clients) <= 4
+        ids += [c.id for c in page.clients]
+        token = page.next_page_token
+        if not token:
+            break
+    assert ids == [c.id for c in expected]
+    assert len(set(ids)) == len(ids) == 10
+    assert all(by_id[i].last_name != "Hassan" for i in ids)
+    # Status and birth date narrow the same search.
+    born = by_id[ids[0]].date_of_birth
+    assert await svc.search_ids(name="muhamed al", date_of_birth=born) == [ids[0]]
+    assert await svc.search_ids(name="muhamed al", status=clients_pb2.CLIENT_STATUS_INACTIVE) == []
+
+
+async def test_search_by_name_and_identity_code_needs_both_to_match(svc: Clients) -> None:
+    born = date(1979, 4, 4)
+    found = await svc.create(person("Hodan", "Warsame", born, individual=931))
+    assert await svc.search_ids(name="Warsame", henkilotunnus=found.henkilotunnus) == [found.id]
+    assert await svc.search_ids(name="Hodan Wa", henkilotunnus=found.henkilotunnus) == [found.id]
+    assert await svc.search_ids(name="Farah", henkilotunnus=found.henkilotunnus) == []
+
+
 # --- family links and consents -----------------------------------------------------------
 
 

@@ -45,8 +45,9 @@ class GatewaySettings(CommonSettings):
     backend_timeout_seconds: float = Field(5.0, gt=0)
     # Deadline of a read-aloud call (speech synthesis takes longer than a database read).
     speech_timeout_seconds: float = Field(15.0, gt=0)
-    # Deadline of a whole-log verification, which reads every audit entry (~15k entries/s).
-    verify_timeout_seconds: float = Field(600.0, gt=0)
+    # Deadline of a whole-log verification, which reads every audit entry: about 100-200k
+    # entries/s in the audit service, so two minutes covers a log of well over ten million.
+    verify_timeout_seconds: float = Field(120.0, gt=0)
     # Retry-After sent with 503 when a backend is unavailable.
     retry_after_seconds: int = Field(2, ge=1)
     # Outreach target-group lists (uploaded as the request body): the largest list taken, and
