@@ -14,6 +14,7 @@ from kotopolku.archive.disposal import Disposer
 from kotopolku.archive.domain.jobs import RetryPolicy
 from kotopolku.archive.domain.tos import SHIPPED_TOS, Tos, load_tos
 from kotopolku.archive.engine import ArchiveEngine
+from kotopolku.archive.metrics import JobGauges
 from kotopolku.archive.servicer import ArchiveServicer
 from kotopolku.archive.sources import RecordServices
 from kotopolku.archive.tables import audit_outbox, idempotency_keys
@@ -137,6 +138,7 @@ def build(runtime: Runtime) -> Sequence[Registration]:
     if settings.worker_enabled:
         runtime.background.append(engine.run)
     runtime.background.append(disposer.run)
+    runtime.background.append(JobGauges(runtime.database, runtime.clock).job())
     servicer = ArchiveServicer(
         runtime.database,
         runtime.audit,

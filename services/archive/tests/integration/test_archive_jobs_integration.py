@@ -23,7 +23,9 @@ from archive_testkit import (
     deliver_audit,
     rpc_error,
 )
+from prometheus_client import REGISTRY
 
+from kotopolku.archive.metrics import JobGauges
 from kotopolku.archive.tables import jobs
 from kotopolku.archive.v1 import archive_pb2 as pb
 from kotopolku.clients.tables import clients
@@ -229,8 +231,18 @@ async def test_costs_still_to_claim_keep_the_client_from_being_minimised(svc: Sy
     assert await svc.count("clients", clients, clients.c.id == client_id) == 1
 
 
+def _sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 async def test_records_written_after_the_export_are_not_lost(svc: System) -> None:
     client_id = await _archivable_client(svc)
+    refusals = _sample(
+        "kotopolku_archive_minimisation_failures_total", service="guidance", retryable="false"
+    )
+    failed_jobs = _sample("kotopolku_archive_jobs_failed_total")
+    builds = _sample("kotopolku_archive_step_duration_seconds_count", step="package")
+    verifications = _sample("kotopolku_archive_step_duration_seconds_count", step="verify")
     job = await svc.start_job(client_id)
     # Up to and including the verification of the package.
     while not any(s.kind == "verify" and s.state == "done" for s in (await svc.job(job.id)).steps):
@@ -240,6 +252,21 @@ async def test_records_written_after_the_export_are_not_lost(svc: System) -> Non
     failed = await svc.job(job.id)
     assert failed.state == "failed"
     assert "guidance: records-changed" in failed.last_error
+    # Operations see it: a refused minimisation, a failed job, a package built and verified.
+    assert (
+        _sample(
+            "kotopolku_archive_minimisation_failures_total", service="guidance", retryable="false"
+        )
+        == refusals + 1
+    )
+    assert _sample("kotopolku_archive_jobs_failed_total") == failed_jobs + 1
+    assert _sample("kotopolku_archive_step_duration_seconds_count", step="package") == builds + 1
+    assert (
+        _sample("kotopolku_archive_step_duration_seconds_count", step="verify") == verifications + 1
+    )
+    await JobGauges(svc.hosts["archive"].database, svc.clock).refresh()  # type: ignore[arg-type]
+    assert _sample("kotopolku_archive_jobs", state="failed") >= 1
+    assert _sample("kotopolku_archive_jobs", state="running") >= 0
     # Nothing of guidance was removed, the other services were minimised before it.
     assert await svc.count("guidance", visits, visits.c.client_id == client_id) == 2
     assert await svc.minimisations("guidance", client_id) == 0
