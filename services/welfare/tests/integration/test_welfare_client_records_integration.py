@@ -6,6 +6,7 @@ cooperation blocks it."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import grpc
@@ -68,7 +69,8 @@ async def test_export_and_minimise_keep_the_legal_acts(world: World) -> None:
     decided = await world.decide(await world.proposal(proposed.id))
     body = transfer(961, inform=True)
     body.proposal_id = decided.id
-    received = await record(world, body)
+    # Keys of their own: the clients service (and its idempotency keys) serves the whole session.
+    received = await record(world, body, key=f"records-{uuid.uuid4()}")
     await world.welfare.GetDisclosure(
         pb.GetDisclosureRequest(disclosure_id=received.notice_disclosure_id),
         metadata=world.md(PIRKANMAA_SYSTEM),
@@ -157,7 +159,7 @@ async def test_a_family_s_proposal_stays_while_another_client_needs_it(world: Wo
     for individual in (962, 963):
         body = transfer(individual, inform=False)
         body.proposal_id = decided.id
-        clients.append((await record(world, body)).client_id)
+        clients.append((await record(world, body, key=f"records-{uuid.uuid4()}")).client_id)
     stub, archive = _archive(world)
     export = await stub.ExportClientRecords(
         rpb.ExportClientRecordsRequest(client_id=clients[0], municipality_code="837"),
