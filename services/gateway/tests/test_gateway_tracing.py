@@ -202,3 +202,24 @@ async def test_server_spans_never_record_the_query_string(
         assert secret not in recorded
         assert "Virtanen" not in recorded
         assert attribute(span, "http.url", "url.full", "http.target", "url.path")
+
+
+async def test_server_spans_record_the_route_template_not_the_path(
+    gateway: GatewayStack, span_exporter: InMemorySpanExporter
+) -> None:
+    """A name put where an id belongs (or in a path no route has) must not reach the traces."""
+    started = time.time_ns()
+    name = f"Virtanen{secrets.token_hex(4)}"
+    for path in (f"/v1/clients/E2e {name}", f"/v1/no-such-resource/{name}"):
+        response = await gateway.http.get(path, headers=gateway.officer())
+        assert response.status_code in (404, 422), response.text
+    found = await spans_where(
+        span_exporter,
+        lambda s: started_after(started)(s) and s.kind is SpanKind.SERVER and "GET" in s.name,
+        count=2,
+    )
+    assert len(found) == 2
+    for span in found:
+        assert name not in repr(dict(span.attributes or {})) + span.name
+    targets = {attribute(span, "http.target", "url.path") for span in found}
+    assert targets == {"/v1/clients/{client_id}", "unmatched"}

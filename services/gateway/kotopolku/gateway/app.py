@@ -35,7 +35,7 @@ from kotopolku.gateway.routers import (
     welfare_area,
 )
 from kotopolku.gateway.settings import GatewaySettings
-from kotopolku.gateway.span_privacy import drop_query_string
+from kotopolku.gateway.span_privacy import record_route_not_path
 from kotopolku.gateway.state import GatewayState
 
 DESCRIPTION = """
@@ -119,11 +119,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(UnexpectedErrorGuard)
     app.add_middleware(MetricsMiddleware)
     # Feed and feedback-link URLs carry a secret: no span may record them. Nor may a span record
-    # a query string (span_privacy).
+    # a raw path or a query string: only the route template (span_privacy).
     FastAPIInstrumentor.instrument_app(
         app,
         excluded_urls="healthz,readyz,metrics,calendar-feeds/[^/]+[.]ics,feedback/links/",
-        server_request_hook=drop_query_string,
+        server_request_hook=record_route_not_path,
     )
 
     original_openapi = app.openapi
