@@ -4,11 +4,13 @@ the municipality's decision, a housing lease (contracts service) reserved for th
 earliest arrival date reported, the arrival time and its arrival-day tasks, the reception; then
 the client record, a multi-sector plan shared with the welfare area that accepted the cooperation,
 signed electronically (the officer's signature and the client's approval make it active), a
-programme service with the provider's completion, reviews, the end of the plan, and archiving:
-the archivist's package verifies and the client's active data are gone.
+programme service with the provider's completion, reviews, the end of the plan and of the
+cooperation with the welfare area, and archiving: the archivist's package verifies and the
+client's active data are gone.
 
 The refugee is client.oleksandr (his own approval needs a client user): a record of him left by
-another test is archived first. Helsinki's consultation goes to Helsinki's own social and health
+another test, in whatever state, is archived first, so the record the journey archives at the end
+is its own. Helsinki's consultation goes to Helsinki's own social and health
 services, which have no system account in the dev realm, so the family has no evident service
 needs (the decision needs no answer) and the multi-sector cooperation is with Pirkanmaa, whose
 system and worker accounts exist (as in e2e/test_integration_journey_e2e.py)."""
@@ -24,7 +26,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from e2e.conftest import Api, finnish_today
-from e2e.journeys.support import act, archive, audit_actions, eventually, key, ok, without_record
+from e2e.journeys.support import (
+    act,
+    archive,
+    audit_actions,
+    eventually,
+    key,
+    ok,
+    open_cooperations,
+    without_record,
+)
 from e2e.keycloak_tokens import service_token
 from e2e.welfare_support import start_cooperation
 
@@ -238,7 +249,7 @@ def test_from_placement_proposal_to_the_archive(
     plan = ok(created, 201)
     plan_path = f"/v1/plans/{plan['id']}"
     assert worker.get(plan_path).status_code == 404
-    start_cooperation(officer, worker, client_id, "pirkanmaa")
+    cooperation = start_cooperation(officer, worker, client_id, "pirkanmaa")
     shared = ok(worker.get(plan_path))
     assert (shared["welfare_area"], shared["status"]) == ("pirkanmaa", "draft")
     assert other_worker.get(plan_path).status_code == 404
@@ -347,6 +358,20 @@ def test_from_placement_proposal_to_the_archive(
         },
     )
     assert plan["status"] == "ended"
+
+    # The cooperation with Pirkanmaa ends with the plan: no more multi-sector data crosses, and
+    # nothing the welfare area may still be working with stops the archiving.
+    cooperation_path = f"/v1/cooperations/{cooperation['id']}"
+    ended, _ = act(
+        officer,
+        f"{cooperation_path}/end",
+        officer.get(cooperation_path).headers["etag"],
+        {"reason": "E2e: monialainen suunnitelma päättyi"},
+    )
+    assert ended["state"] == "ended"
+    assert open_cooperations(officer, client_id) == []
+    unshared = eventually(lambda: worker.get(plan_path), lambda r: r.status_code == 404)
+    assert unshared.status_code == 404
 
     # Archive: the archivist's package verifies; the client's active data are gone.
     job = archive(archivist, client_id, "E2e: kotoutumissuunnitelma päättyi")

@@ -1,5 +1,5 @@
 """Small helpers the segment journeys share: checked responses, waiting for work handed over
-through an outbox, the client user's record, and archiving a client."""
+through an outbox, the client user's record, ending a client's active use, and archiving."""
 
 from __future__ import annotations
 
@@ -91,11 +91,51 @@ def end_plans_in_force(officer: Api, client_id: str) -> None:
             )
 
 
+def open_cooperations(officer: Api, client_id: str) -> list[dict[str, Any]]:
+    """The client's cooperations with the welfare area that are still requested or accepted
+    (the first page of each: enough for a journey, whose clients have a few)."""
+    return [
+        cooperation
+        for state in ("requested", "accepted")
+        for cooperation in ok(
+            officer.get(
+                f"/v1/clients/{client_id}/cooperations", params={"state": state, "page_size": 200}
+            )
+        )["items"]
+    ]
+
+
+def end_open_cooperations(officer: Api, client_id: str, reason: str) -> list[dict[str, Any]]:
+    """Ends the client's cooperations with the welfare area that are still requested or
+    accepted: while one is, the welfare area may be working with the client's data, and the
+    archive refuses to archive the client. Returns the ended cooperations."""
+    ended: list[dict[str, Any]] = []
+    for _ in range(20):
+        still_open = open_cooperations(officer, client_id)
+        if not still_open:
+            return ended
+        for cooperation in still_open:
+            path = f"/v1/cooperations/{cooperation['id']}"
+            current = officer.get(path)
+            done, _ = act(officer, f"{path}/end", current.headers["etag"], {"reason": reason})
+            assert done["state"] == "ended", done
+            ended.append(done)
+    raise AssertionError(f"cooperations of {client_id} are still open")
+
+
+def end_active_use(officer: Api, client_id: str) -> None:
+    """What the municipality does when a client relationship ends: plans still in force end
+    (with a follow-up) and the cooperations with the welfare area end."""
+    end_plans_in_force(officer, client_id)
+    end_open_cooperations(officer, client_id, "E2e: asiakkuus päättyi")
+
+
 def without_record(officer: Api, archivist: Api, henkilotunnus: str) -> None:
-    """A journey that makes the person a client starts with no record of them: one left by
-    another test is archived first (as the municipality would once its active use ended)."""
+    """A journey that makes the person a client starts with no record of them. A record left by
+    another test (or an earlier run), in whatever state, is archived first, as the municipality
+    would once the active use ended; the journey's own record is a new one."""
     existing = record_of(officer, henkilotunnus)
     if existing is not None:
-        end_plans_in_force(officer, existing)
+        end_active_use(officer, existing)
         archive(archivist, existing, "E2e: aiempi asiakkuus päättyi")
     assert record_of(officer, henkilotunnus) is None
