@@ -11,10 +11,10 @@ port_of = $(patsubst $(1)=%,%,$(filter $(1)=%,$(TEST_PORTS)))
 # ...and its own unpacked Keycloak: a dev-mode Keycloak keeps its database inside its directory.
 TEST_KEYCLOAK_CACHE := $(HOME)/.cache/kotopolku/test-stack
 
-.PHONY: help install web proto check-proto lint up down demo-data test test-python e2e chart-check bench bench-scale faults clean
+.PHONY: help install web proto check-proto lint up down demo-data test test-python e2e security chart-check bench bench-scale faults clean
 
 help:
-	@echo "make up | down | test | chart-check | bench | bench-scale | faults | proto | lint"
+	@echo "make up | down | test | security | chart-check | bench | bench-scale | faults | proto | lint"
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -81,10 +81,12 @@ test: lint
 	pg=$$(bash scripts/postgres.sh start); \
 	KOTOPOLKU_TEST_POSTGRES_URL=$$pg KOTOPOLKU_REQUIRE_POSTGRES=1 \
 	  $(PY) -m pytest libs services loadtests -q -p no:cacheprovider; \
-	KOTOPOLKU_DB_SERVER=$$pg KOTOPOLKU_OIDC_LEEWAY_SECONDS=2 bash scripts/stack.sh up; \
+	KOTOPOLKU_DB_SERVER=$$pg KOTOPOLKU_OIDC_LEEWAY_SECONDS=2 OTEL_TRACES_EXPORTER=console \
+	  bash scripts/stack.sh up; \
 	KOTOPOLKU_API_URL=http://127.0.0.1:$(call port_of,GATEWAY_PORT) \
 	KOTOPOLKU_KEYCLOAK_URL=http://127.0.0.1:$(call port_of,KC_PORT) \
 	KOTOPOLKU_REQUIRE_KEYCLOAK=1 KOTOPOLKU_REQUIRE_BROWSER=1 KOTOPOLKU_SCREENSHOTS=$(TEST_VAR)/screenshots \
+	KOTOPOLKU_REQUIRE_TRACES=1 \
 	KOTOPOLKU_E2E_AUDIT_DATABASE_URL=$${pg%/postgres}/kotopolku_audit \
 	KOTOPOLKU_E2E_GUIDANCE_DATABASE_URL=$${pg%/postgres}/kotopolku_guidance \
 	KOTOPOLKU_E2E_REPORTING_DATABASE_URL=$${pg%/postgres}/kotopolku_reporting \
@@ -96,6 +98,12 @@ test: lint
 # e2e only, against a running system (make up, or a cluster: set KOTOPOLKU_API_URL).
 e2e: install
 	KOTOPOLKU_REQUIRE_KEYCLOAK=1 $(PY) -m pytest e2e -q
+
+# The security suite against a running system (make up, or a cluster: set KOTOPOLKU_API_URL):
+# authorisation matrix, Schemathesis, token attacks, spoofed gRPC identity, leak scan. Reports
+# in var/security/. make test runs it too, as part of e2e.
+security: install
+	KOTOPOLKU_REQUIRE_KEYCLOAK=1 $(PY) -m pytest e2e/security -q
 
 chart-check: install
 	PYTHON=$(PY) bash scripts/chart-check.sh

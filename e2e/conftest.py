@@ -16,6 +16,7 @@ import pytest
 
 from e2e.browser import launch
 from e2e.keycloak_tokens import service_token, user_token
+from e2e.personal_data import SENT
 
 API_URL = os.environ.get("KOTOPOLKU_API_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -26,23 +27,33 @@ class Api:
     def __init__(self, http: httpx.Client, token: str | None) -> None:
         self.http = http
         self.token = token
+        # The leak scan at the end of the session looks for the tokens and personal data sent.
+        SENT.remember_token(token)
 
     def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         return {**headers, **(extra or {})}
 
+    def request(self, method: str, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        SENT.remember_body(json)
+        return self.http.request(
+            method, path, json=json, headers=self.headers(kwargs.pop("headers", None)), **kwargs
+        )
+
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return self.http.get(path, headers=self.headers(kwargs.pop("headers", None)), **kwargs)
+        return self.request("GET", path, **kwargs)
 
     def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
-        return self.http.post(
-            path, json=json, headers=self.headers(kwargs.pop("headers", None)), **kwargs
-        )
+        return self.request("POST", path, json, **kwargs)
 
     def patch(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
-        return self.http.patch(
-            path, json=json, headers=self.headers(kwargs.pop("headers", None)), **kwargs
-        )
+        return self.request("PATCH", path, json, **kwargs)
+
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", path, json, **kwargs)
+
+    def delete(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, json, **kwargs)
 
     @property
     def claims(self) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import os
 import signal
 import socket
@@ -15,11 +17,14 @@ from typing import Any
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from kotopolku.common.errors import InvalidArgument, parse_rpc_error
 from kotopolku.common.identity import METADATA_KEY, Caller, current_caller
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition, ServiceHost
 from kotopolku.common.settings import ServiceSettings
+from kotopolku.common.telemetry import console_exporter
 from kotopolku.common.testing import TestKeys
 
 CALLER = Caller("u-1", frozenset({"municipal-officer"}), "integration-services", "091")
@@ -144,3 +149,14 @@ def test_sigterm_stops_a_service_process_cleanly(keys: TestKeys, tmp_path: Path)
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_console_spans_are_one_json_document_per_line() -> None:
+    out = io.StringIO()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(console_exporter(out)))
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span("outer"), tracer.start_as_current_span("inner"):
+        pass
+    lines = out.getvalue().splitlines()
+    assert [json.loads(line)["name"] for line in lines] == ["inner", "outer"]

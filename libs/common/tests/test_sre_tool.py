@@ -127,7 +127,11 @@ async def test_json_names_revisions_and_the_outbox(installation: Installation) -
     assert clients["migration_revision"] == clients["migration_head"]
     assert clients["migration_revision"].startswith("clients_")
     assert clients["migrations_current"] is True
-    assert clients["outboxes"] == [{"name": "audit", "backlog": 0, "oldest_age_seconds": 0.0}]
+    # The clients service also reports facts to the reporting service through an outbox.
+    assert clients["outboxes"] == [
+        {"name": "audit", "backlog": 0, "oldest_age_seconds": 0.0},
+        {"name": "reporting_outbox", "backlog": 0, "oldest_age_seconds": 0.0},
+    ]
     assert by_name["audit"]["outboxes"] == []
     assert all(r["problems"] == [] for r in by_name.values())
 

@@ -101,6 +101,46 @@ async def test_requests_without_a_valid_token_get_401_with_a_bearer_challenge(
     assert "expired" in response.json()["detail"]
 
 
+async def test_the_token_is_checked_before_the_body_is_read(gateway: GatewayStack) -> None:
+    """FastAPI parses a JSON body before a route's dependencies run; the authentication gate
+    answers 401 first, so an anonymous caller never learns how bodies are judged."""
+    for headers in ({}, gateway.auth("not-a-token")):
+        for method, path, content in (
+            ("POST", "/v1/clients", b"{not json"),
+            ("PATCH", f"/v1/clients/{uuid.uuid4()}", b"[1, 2"),
+            ("POST", "/v1/clients/search", b'{"name": 5}'),
+            ("GET", "/v1/no-such-operation", b""),
+        ):
+            response = await gateway.http.request(
+                method,
+                path,
+                content=content,
+                headers={"Content-Type": "application/json", **headers},
+            )
+            assert_problem(response, 401, "unauthenticated")
+            assert response.headers["www-authenticate"].startswith("Bearer")
+    # With a valid token the same malformed body is the caller's mistake.
+    response = await gateway.http.post(
+        "/v1/clients",
+        content=b"{not json",
+        headers={"Content-Type": "application/json", **gateway.officer()},
+    )
+    assert response.status_code in (400, 422), response.text
+    # A route that needs no token (a calendar feed: its URL is the secret) stays reachable.
+    assert (await gateway.http.get("/v1/calendar-feeds/unknown-secret.ics")).status_code == 404
+
+
+async def test_an_anonymous_401_is_counted_under_its_route_template(
+    gateway: GatewayStack,
+) -> None:
+    client_id = str(uuid.uuid4())
+    response = await gateway.http.get(f"/v1/clients/{client_id}")
+    assert response.status_code == 401
+    metrics = (await gateway.http.get("/metrics")).text
+    assert 'route="/v1/clients/{client_id}",status="401"' in metrics
+    assert client_id not in metrics
+
+
 # --- clients: create, validate, idempotency, optimistic concurrency ----------------------
 
 

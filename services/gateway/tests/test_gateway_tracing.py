@@ -178,3 +178,27 @@ async def test_an_invalid_traceparent_starts_a_new_trace(
         assert await audit_trace_ids(gateway, created["id"]) == [
             format(gateway_span.context.trace_id, "032x")
         ]
+
+
+async def test_server_spans_never_record_the_query_string(
+    gateway: GatewayStack, span_exporter: InMemorySpanExporter
+) -> None:
+    """A token or a search term in a query string must not reach the traces."""
+    started = time.time_ns()
+    secret = f"eyJsecret{secrets.token_hex(8)}"
+    response = await gateway.http.get(
+        "/v1/referrals",
+        params={"access_token": secret, "name": "Virtanen"},
+        headers=gateway.officer(),
+    )
+    assert response.status_code == 200, response.text
+    found = await spans_where(
+        span_exporter,
+        lambda s: started_after(started)(s) and s.kind is SpanKind.SERVER and "GET" in s.name,
+    )
+    assert found
+    for span in found:
+        recorded = repr(dict(span.attributes or {}))
+        assert secret not in recorded
+        assert "Virtanen" not in recorded
+        assert attribute(span, "http.url", "url.full", "http.target", "url.path")

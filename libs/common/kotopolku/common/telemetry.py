@@ -9,6 +9,8 @@ logs and the audit records and propagates with W3C ``traceparent``.
 from __future__ import annotations
 
 import os
+import sys
+from typing import IO
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
@@ -32,7 +34,7 @@ def configure_tracing(service: str) -> TracerProvider:
     # Unsampled spans still carry real trace ids, at a fraction of a recorded span's cost.
     provider = TracerProvider(resource=resource, sampler=None if exporting else ALWAYS_OFF)
     if exporter_name == "console":
-        provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+        provider.add_span_processor(BatchSpanProcessor(console_exporter()))
     elif exporting:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
@@ -40,6 +42,15 @@ def configure_tracing(service: str) -> TracerProvider:
     trace.set_tracer_provider(provider)
     _configured = provider
     return provider
+
+
+def console_exporter(out: IO[str] | None = None) -> ConsoleSpanExporter:
+    """Spans as JSON lines, one per span, like the logs they are interleaved with (the SDK's
+    default prints each span over some thirty indented lines)."""
+    return ConsoleSpanExporter(
+        out=out or sys.stdout,
+        formatter=lambda span: span.to_json(indent=None) + os.linesep,
+    )
 
 
 def current_trace_id() -> str:

@@ -11,6 +11,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from kotopolku.common.channels import open_channel
 from kotopolku.gateway import selfservice
+from kotopolku.gateway.auth.gate import AuthenticationGate
 from kotopolku.gateway.guard import UnexpectedErrorGuard
 from kotopolku.gateway.metrics import MetricsMiddleware
 from kotopolku.gateway.problems import install_handlers
@@ -35,6 +36,7 @@ from kotopolku.gateway.routers import (
     welfare_area,
 )
 from kotopolku.gateway.settings import GatewaySettings
+from kotopolku.gateway.span_privacy import drop_query_string
 from kotopolku.gateway.state import GatewayState
 
 DESCRIPTION = """
@@ -119,12 +121,16 @@ def create_app(
     ):
         app.include_router(router)
     selfservice.install(app, settings)
+    # Innermost: no /v1 body is read before the caller is authenticated.
+    app.add_middleware(AuthenticationGate, openapi=lambda: app.openapi())
     app.add_middleware(UnexpectedErrorGuard)
     app.add_middleware(MetricsMiddleware)
-    # Feed and feedback-link URLs carry a secret: no span may record them.
+    # Feed and feedback-link URLs carry a secret: no span may record them. Nor may a span record
+    # a query string (span_privacy).
     FastAPIInstrumentor.instrument_app(
         app,
         excluded_urls="healthz,readyz,metrics,calendar-feeds/[^/]+[.]ics,feedback/links/",
+        server_request_hook=drop_query_string,
     )
 
     original_openapi = app.openapi

@@ -7,6 +7,8 @@ import time
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kotopolku.gateway.auth.gate import ROUTE_TEMPLATE_KEY
+
 REQUESTS = Counter(
     "http_server_requests_total", "HTTP requests handled", ["method", "route", "status"]
 )
@@ -41,7 +43,8 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_with_status)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
+            # A request the authentication gate refused never reached the router.
+            template = getattr(route, "path", None) or scope.get(ROUTE_TEMPLATE_KEY, "unmatched")
             method = scope["method"]
             LATENCY.labels(method, template).observe(time.perf_counter() - started)
             REQUESTS.labels(method, template, str(status)).inc()

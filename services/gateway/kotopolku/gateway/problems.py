@@ -141,6 +141,9 @@ def from_remote(error: RemoteError, retry_after: int) -> Problem:
     )
 
 
+NOT_JSON = "is not valid JSON (UTF-8)"
+
+
 def _location(loc: Sequence[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -154,7 +157,9 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_handler(request: Request, error: RequestValidationError) -> JSONResponse:
         violations = [
-            FieldViolation(_location(e.get("loc", ())), str(e.get("msg", "is not valid")))
+            FieldViolation("body", NOT_JSON)
+            if e.get("type") == "json_invalid"
+            else FieldViolation(_location(e.get("loc", ())), str(e.get("msg", "is not valid")))
             for e in error.errors()
         ]
         fields = ", ".join(v.field for v in violations)
@@ -168,6 +173,16 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_handler(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:
+            # FastAPI's answer to a body it cannot decode at all (not UTF-8): bad input like
+            # any other, so the documented 422 naming the field.
+            return Problem(
+                422,
+                "validation-error",
+                "The request is not valid",
+                "Invalid value in: body",
+                violations=[FieldViolation("body", NOT_JSON)],
+            ).response(request.url.path)
         kinds = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated"}
         return Problem(
             error.status_code,

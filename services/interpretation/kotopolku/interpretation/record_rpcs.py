@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +20,7 @@ from kotopolku.interpretation.domain import (
     next_revision,
 )
 from kotopolku.interpretation.domain.translations import validate_key
+from kotopolku.interpretation.enums import ReferenceKind
 from kotopolku.interpretation.rpc_support import Context, RpcBase, fingerprint, idempotency_key
 from kotopolku.interpretation.v1 import interpretation_pb2 as pb
 from kotopolku.interpretation.validation import (
@@ -62,6 +64,7 @@ class RecordRpcs(RpcBase):
         values = record_values(request.record, today_in_helsinki(self._now()))
         key = idempotency_key(request.idempotency_key)
         digest = fingerprint(request)
+        await self._check_references(values, municipality)
         async with self._db.transaction() as connection:
             if key:
                 existing = await self._idempotency.find(
@@ -95,6 +98,26 @@ class RecordRpcs(RpcBase):
                 connection, caller, [_record_entry(row, "interpretation-record.create")]
             )
             return convert.record_message(row)
+
+    async def _check_references(self, values: dict[str, Any], municipality: str) -> None:
+        """The record is about one of the municipality's clients (asked of the clients service
+        as the calling officer), and an appointment it names is that client's: otherwise an
+        officer could write records, and audit entries, about another municipality's client."""
+        try:
+            await self._clients.visible_client(values["client_id"])
+        except NotFound:
+            raise InvalidArgument.field(
+                "client_id", "is not a client of the municipality"
+            ) from None
+        if values["reference_kind"] != ReferenceKind.APPOINTMENT.value:
+            return
+        appointment = await self._appointments.visible_appointment(values["reference_id"])
+        if (
+            appointment is None
+            or appointment.municipality_code != municipality
+            or appointment.client_id != values["client_id"]
+        ):
+            raise InvalidArgument.field("reference_id", "is not an appointment of this client")
 
     async def ListInterpretationRecords(
         self, request: pb.ListInterpretationRecordsRequest, context: Context

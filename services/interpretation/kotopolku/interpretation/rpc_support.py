@@ -9,6 +9,7 @@ import grpc
 from google.protobuf.message import Message
 
 from kotopolku.common.audit import AuditEntry, AuditRecorder, Outcome
+from kotopolku.common.client_directory import ClientDirectory
 from kotopolku.common.clock import Clock
 from kotopolku.common.db import Database
 from kotopolku.common.idempotency import IdempotencyStore, request_hash, validate_key
@@ -47,6 +48,7 @@ class RpcBase:
         audit: AuditRecorder,
         idempotency: IdempotencyStore,
         appointments: AppointmentDirectory,
+        clients: ClientDirectory,
         speech: Espeak,
         clock: Clock,
     ) -> None:
@@ -54,6 +56,7 @@ class RpcBase:
         self._audit = audit
         self._idempotency = idempotency
         self._appointments = appointments
+        self._clients = clients
         self._speech = speech
         self._clock = clock
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pydantic import Field
 
+from kotopolku.clients.v1 import clients_pb2_grpc
+from kotopolku.common.client_directory import ClientDirectory
 from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
 from kotopolku.common.settings import ServiceSettings
@@ -25,6 +27,10 @@ class InterpretationSettings(ServiceSettings):
     # Asked, as the calling officer, about the appointment an interpreter is booked for.
     appointments_address: str = "127.0.0.1:50057"
     appointments_timeout_seconds: float = Field(5.0, gt=0)
+    # Asked, as the calling officer, whether the client of an interpretation record is one of
+    # the municipality's clients.
+    clients_address: str = "127.0.0.1:50051"
+    clients_timeout_seconds: float = Field(5.0, gt=0)
     # The speech engine (Debian package espeak-ng) and its limits.
     speech_binary: str = "espeak-ng"
     speech_timeout_seconds: float = Field(10.0, gt=0)
@@ -43,6 +49,10 @@ def build(runtime: Runtime) -> Sequence[Registration]:
         AppointmentDirectory(
             runtime.user_channel(settings.appointments_address),
             settings.appointments_timeout_seconds,
+        ),
+        ClientDirectory(
+            clients_pb2_grpc.ClientsServiceStub(runtime.user_channel(settings.clients_address)),  # type: ignore[arg-type]
+            settings.clients_timeout_seconds,
         ),
         Espeak(
             settings.speech_binary,

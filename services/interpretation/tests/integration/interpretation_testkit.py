@@ -204,6 +204,7 @@ async def start_system(keys: testing.TestKeys, urls: dict[str, str], clock: Cloc
             InterpretationSettings(
                 database_url=urls["interpretation"],
                 appointments_address=f"127.0.0.1:{appointments_port}",
+                clients_address=f"127.0.0.1:{clients_port}",
                 **_settings(keys),
             ),
             clock=clock,

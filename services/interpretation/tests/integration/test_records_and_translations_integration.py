@@ -68,7 +68,7 @@ async def test_interpretation_used_in_a_visit_or_assessment(system: System) -> N
         system.stub.RecordInterpretation(
             pb.RecordInterpretationRequest(
                 record=pb.InterpretationRecord(
-                    client_id=str(uuid.uuid4()),
+                    client_id=await system.new_client(),
                     reference_kind=pb.REFERENCE_KIND_VISIT,
                     reference_id="visit-1",
                     language="ar",
@@ -87,6 +87,68 @@ async def test_interpretation_used_in_a_visit_or_assessment(system: System) -> N
         ),
         grpc.StatusCode.INVALID_ARGUMENT,
     )
+
+
+def _record(client_id: str, kind: int, reference_id: str) -> pb.RecordInterpretationRequest:
+    return pb.RecordInterpretationRequest(
+        record=pb.InterpretationRecord(
+            client_id=client_id,
+            reference_kind=kind,  # type: ignore[arg-type]
+            reference_id=reference_id,
+            language="ar",
+            mode=pb.INTERPRETATION_MODE_PHONE,
+        )
+    )
+
+
+async def test_a_record_about_another_municipalitys_client_is_refused(system: System) -> None:
+    """The clients service decides, as the calling officer, whether the client exists: another
+    municipality's client and a client that does not exist get the same answer, and nothing is
+    written (no record, no audit entry naming that client)."""
+    tampere_client = await system.new_client(OFFICER_837)
+    before = len(await system.audit_events())
+    for client_id in (tampere_client, str(uuid.uuid4())):
+        error = await rpc_error(
+            system.stub.RecordInterpretation(
+                _record(client_id, pb.REFERENCE_KIND_VISIT, "visit-1"), metadata=system.md(OFFICER)
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        )
+        assert [v.field for v in error.violations] == ["client_id"]
+    listed = await system.stub.ListInterpretationRecords(
+        pb.ListInterpretationRecordsRequest(client_id=tampere_client),
+        metadata=system.md(OFFICER_837),
+    )
+    assert list(listed.records) == []
+    assert not [
+        e
+        for e in (await system.audit_events())[before:]
+        if e.action == "interpretation-record.create"
+    ]
+
+
+async def test_an_appointment_named_by_a_record_must_be_the_clients(system: System) -> None:
+    appointment = await system.new_appointment()
+    someone_else = await system.new_client()
+    tampere = await system.new_appointment(OFFICER_837)
+    for client_id, reference in (
+        (someone_else, appointment.id),
+        (appointment.client_id, tampere.id),
+        (appointment.client_id, str(uuid.uuid4())),
+    ):
+        error = await rpc_error(
+            system.stub.RecordInterpretation(
+                _record(client_id, pb.REFERENCE_KIND_APPOINTMENT, reference),
+                metadata=system.md(OFFICER),
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        )
+        assert [v.field for v in error.violations] == ["reference_id"]
+    recorded = await system.stub.RecordInterpretation(
+        _record(appointment.client_id, pb.REFERENCE_KIND_APPOINTMENT, appointment.id),
+        metadata=system.md(OFFICER),
+    )
+    assert recorded.reference_id == appointment.id
 
 
 def _save(system: System, caller: object, expected: int, **fields: object) -> object:

@@ -99,7 +99,11 @@ def require_client_reporter(caller: Caller) -> None:
 
 
 def require_enrolment_reader(caller: Caller) -> str | None:
-    """Internal services and officers; returns the officer's municipality (None: internal)."""
+    """The programme service and officers; returns the officer's municipality (None: the
+    programme service). Any other service's key is refused: it would read plans of every
+    municipality."""
     if caller.is_internal_service:
+        if caller.subject != PROGRAMME_SERVICE:
+            raise PermissionDenied("Only the programme service reads plans for enrolments")
         return None
     return staff_municipality(caller, write=True)

@@ -137,6 +137,14 @@ async def test_the_programme_service_reads_what_an_enrolment_needs(stack: Stack)
         ),
         grpc.StatusCode.NOT_FOUND,
     )
+    # The service key of any other service reads nothing: it knows no municipality.
+    for other in ("messaging", "esign", "clients"):
+        await rpc_error(
+            stack.plans.GetPlanServiceForEnrolment(
+                enrolment_request(active), metadata=stack.internal_md(other)
+            ),
+            grpc.StatusCode.PERMISSION_DENIED,
+        )
     events = [e for e in await stack.audit_events() if e.action == "plan-service.read"]
     assert [(e.actor_subject, e.subject_client_id) for e in events] == [
         ("kotopolku-service:programme", client_id),

@@ -398,3 +398,39 @@ async def test_the_reception_and_transfer_routes(api: Api) -> None:
         ),
         422,
     )
+
+
+async def test_each_side_has_its_own_routes(api: Api) -> None:
+    """The municipality's routes refuse a welfare area and /v1/welfare-area refuses municipal
+    staff (found by the authorisation matrix: a welfare area's list under a client's
+    cooperations answered with all its cooperations, whatever the client)."""
+    http = api.http
+    proposal = (
+        await http.post("/v1/placement-proposals", json=PROPOSAL, headers=api.headers("officer"))
+    ).json()
+    consultation = (
+        await http.post(
+            f"/v1/placement-proposals/{proposal['id']}/consultation",
+            json={},
+            headers=api.headers("officer"),
+        )
+    ).json()
+    for path in (
+        "/v1/consultations",
+        f"/v1/consultations/{consultation['id']}",
+        f"/v1/placement-proposals/{proposal['id']}",
+        f"/v1/clients/{proposal['id']}/cooperations",
+    ):
+        for caller in ("pirkanmaa", "system", "vantaa-kerava"):
+            problem(await http.get(path, headers=api.headers(caller)), 403)
+    for path in (
+        "/v1/welfare-area/consultations",
+        f"/v1/welfare-area/consultations/{consultation['id']}",
+        "/v1/welfare-area/cooperations",
+        "/v1/welfare-area/feed",
+    ):
+        problem(await http.get(path, headers=api.headers("officer")), 403)
+    seen = await http.get(
+        f"/v1/welfare-area/consultations/{consultation['id']}", headers=api.headers("system")
+    )
+    assert seen.status_code == 200, seen.text

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
-from kotopolku.gateway.auth.dependencies import CurrentCaller
+from kotopolku.common.identity import Role
+from kotopolku.gateway.auth.dependencies import CurrentCaller, require_roles
 from kotopolku.gateway.etag import etag, expected_version
 from kotopolku.gateway.problems import PROBLEM_RESPONSES
 from kotopolku.gateway.routers.params import IdempotencyKey, IfMatch, PageSize, State, conflict
@@ -52,7 +53,15 @@ from kotopolku.gateway.welfare_schemas import (
 )
 from kotopolku.welfare.v1 import welfare_pb2 as pb
 
-router = APIRouter(tags=["welfare-area collaboration"], responses=PROBLEM_RESPONSES)
+# The municipality's side only: a welfare area uses /v1/welfare-area (welfare_area.py), where it
+# sees the records as addressed to it.
+router = APIRouter(
+    tags=["welfare-area collaboration"],
+    responses=PROBLEM_RESPONSES,
+    dependencies=[
+        Depends(require_roles(Role.MUNICIPAL_OFFICER, Role.EMPLOYMENT_OFFICER, Role.MANAGER))
+    ],
+)
 PRECONDITIONS = conflict("Not allowed in the record's state")
 PageToken = Annotated[str, Query(max_length=1000)]
 

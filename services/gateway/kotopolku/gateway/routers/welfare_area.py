@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from kotopolku.clients.v1 import clients_pb2
 from kotopolku.common.identity import Caller, Role
-from kotopolku.gateway.auth.dependencies import CurrentCaller
+from kotopolku.gateway.auth.dependencies import CurrentCaller, require_roles
 from kotopolku.gateway.etag import etag
 from kotopolku.gateway.problems import PROBLEM_RESPONSES, forbidden
 from kotopolku.gateway.routers.params import IdempotencyKey, PageSize, State, conflict
@@ -46,13 +46,17 @@ from kotopolku.gateway.welfare_schemas import (
 from kotopolku.welfare.v1 import welfare_pb2 as pb
 
 router = APIRouter(tags=["welfare area"], responses=PROBLEM_RESPONSES)
+# /v1/welfare-area is for welfare areas only: municipal staff use the municipality's side.
+WELFARE_AREA_ONLY = [Depends(require_roles(Role.WELFARE_AREA_WORKER))]
 ANSWERED = conflict("Already answered, or no longer open")
 PageToken = Annotated[str, Query(max_length=1000)]
 MAX_WAIT_SECONDS = 20
 
 
 @router.get(
-    "/v1/welfare-area/consultations", summary="Consultations addressed to the caller's welfare area"
+    "/v1/welfare-area/consultations",
+    dependencies=WELFARE_AREA_ONLY,
+    summary="Consultations addressed to the caller's welfare area",
 )
 async def list_consultations(
     caller: CurrentCaller,
@@ -66,6 +70,7 @@ async def list_consultations(
 
 @router.get(
     "/v1/welfare-area/consultations/{consultation_id}",
+    dependencies=WELFARE_AREA_ONLY,
     summary="Read a consultation (the anonymised profile, deadlines, answer and decision)",
 )
 async def get_consultation(
@@ -82,6 +87,7 @@ async def get_consultation(
 
 @router.post(
     "/v1/welfare-area/consultations/{consultation_id}/answer",
+    dependencies=WELFARE_AREA_ONLY,
     summary="Answer a consultation with comments and proposals",
     responses=ANSWERED,
 )
@@ -108,6 +114,7 @@ async def answer_consultation(
 
 @router.get(
     "/v1/welfare-area/cooperations",
+    dependencies=WELFARE_AREA_ONLY,
     summary="Cooperation requests addressed to the caller's welfare area",
 )
 async def list_cooperations(
@@ -122,6 +129,7 @@ async def list_cooperations(
 
 @router.get(
     "/v1/welfare-area/cooperations/{cooperation_id}",
+    dependencies=WELFARE_AREA_ONLY,
     summary="Read a cooperation request (who it is about, while a disclosure basis holds)",
 )
 async def get_cooperation(
@@ -138,6 +146,7 @@ async def get_cooperation(
 
 @router.post(
     "/v1/welfare-area/cooperations/{cooperation_id}/answer",
+    dependencies=WELFARE_AREA_ONLY,
     summary="Accept (naming a responsible person) or decline a cooperation request",
     responses=ANSWERED,
 )
@@ -160,6 +169,7 @@ async def answer_cooperation(
 
 @router.get(
     "/v1/welfare-area/cooperations/{cooperation_id}/disclosures",
+    dependencies=WELFARE_AREA_ONLY,
     summary="The data sent in a cooperation (fields, no values)",
 )
 async def list_disclosures(
@@ -174,6 +184,7 @@ async def list_disclosures(
 
 @router.get(
     "/v1/welfare-area/disclosures/{disclosure_id}",
+    dependencies=WELFARE_AREA_ONLY,
     summary="Receive data sent to the welfare area (recorded as a disclosure)",
 )
 async def receive_disclosure(disclosure_id: str, caller: CurrentCaller, state: State) -> Disclosure:
@@ -185,6 +196,7 @@ async def receive_disclosure(disclosure_id: str, caller: CurrentCaller, state: S
 
 @router.get(
     "/v1/welfare-area/feed",
+    dependencies=WELFARE_AREA_ONLY,
     summary="The welfare area's change feed: ordered, at-least-once, resumable from a cursor",
 )
 async def read_feed(
