@@ -24,6 +24,7 @@ import contextlib
 import importlib
 import logging
 import os
+import signal
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,6 +200,9 @@ async def running_baseline(plan: BaselinePlan, host: str = "127.0.0.1") -> Async
             timeout_graceful_shutdown=int(settings_gateway.shutdown_grace_seconds),
         )
         server = uvicorn.Server(config)
+        # Signals are the caller's to handle (serve_until_signalled): uvicorn would re-raise
+        # them once it stops, ending the process before the services have stopped.
+        server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
         serving = asyncio.create_task(server.serve())
         while not server.started:
             if serving.done():
@@ -218,7 +222,10 @@ async def running_baseline(plan: BaselinePlan, host: str = "127.0.0.1") -> Async
 
 async def serve_until_signalled(plan: BaselinePlan) -> None:
     async with running_baseline(plan) as baseline:
-        # uvicorn's own signal handling ends serve(); wait for that.
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, setattr, baseline.server, "should_exit", True)
+        # The gateway stops first (in-flight requests finish), then the services, outboxes last.
         await asyncio.shield(baseline.serving)
 
 
