@@ -36,6 +36,7 @@ Environment:
   BENCH_COMPARE_REQUESTS  sequential requests per operation and side in b. (default 300)
   BENCH_WRK_SECONDS       wrk run per operation and side (default 10)
   BENCH_WRK_CONNECTIONS   wrk connections (default 16)
+  BENCH_MIXED_BASELINE    1 to run the day (m) on the baseline too
   BENCH_SATURATION        1 to run (c)
   BENCH_SATURATION_USERS  users in (c) (default 30)
   BENCH_SATURATION_SECONDS duration of (c) (default 30)
@@ -65,7 +66,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,7 @@ class Config:
     scale: str
     scale_database_server: str
     baseline: bool
+    mixed_baseline: bool
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -140,6 +142,7 @@ class Config:
                 "BENCH_SCALE_DATABASE_SERVER", env.get("BENCH_DATABASE_SERVER", "")
             ),
             baseline=env.get("BENCH_BASELINE", "1") not in ("", "0", "false", "no"),
+            mixed_baseline=env.get("BENCH_MIXED_BASELINE", "0") not in ("", "0", "false", "no"),
         )
 
     @property
@@ -614,6 +617,7 @@ def markdown(results: dict[str, Any]) -> str:
         lines += compare_bench.markdown(results["compare"])
     for key, title in (
         ("mixed", "m. A municipality's day (locust)"),
+        ("mixed_baseline", "m'. The same day on the single-process baseline (locust)"),
         ("saturation", "c. Saturation (locust)"),
     ):
         run = results.get(key)
@@ -712,6 +716,24 @@ def failure_breakdown(run: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def mixed_on_baseline(config: Config, compare_config: compare_bench.CompareConfig) -> LocustRun:
+    """The same day on the single-process baseline (its CPU is not split by process)."""
+    process = compare_bench.start_baseline(compare_config, OUT_DIR)
+    try:
+        on_baseline = run_locust(
+            replace(config, api_url=compare_config.baseline_url),
+            "mixed_baseline",
+            config.users,
+            config.seconds,
+            day_pacing(config.rate, config.users),
+        )
+    finally:
+        compare_bench.stop_baseline(process)
+    on_baseline.target_rps = config.rate
+    on_baseline.cpu_ms_per_request = {}
+    return on_baseline
+
+
 def _local(url: str) -> bool:
     return url.startswith(("http://127.0.0.1", "http://localhost"))
 
@@ -759,6 +781,10 @@ def main() -> int:
             mixed.target_rps = config.rate
             results["mixed"] = locust_summary(mixed, config.p99_ms)
             runs.append(mixed)
+            if config.mixed_baseline and "compare" in results:
+                on_baseline = mixed_on_baseline(config, compare_config)
+                results["mixed_baseline"] = locust_summary(on_baseline, config.p99_ms)
+                runs.append(on_baseline)
             if config.saturation:
                 saturation = run_locust(
                     config, "saturation", config.saturation_users, config.saturation_seconds, 0
