@@ -21,7 +21,7 @@ from typing import Any
 
 from google.protobuf.json_format import MessageToDict
 
-from kotopolku.archive import repository
+from kotopolku.archive import metrics, repository
 from kotopolku.archive.domain import jobs as rules
 from kotopolku.archive.domain.jobs import JobState, PackageState, StepKind, StepState
 from kotopolku.archive.domain.retention import (
@@ -137,7 +137,8 @@ class ArchiveEngine:
         if rules.needs_hold_check(step) and await self._held(job):
             return True
         try:
-            result = await self._run_step(job, step, steps)
+            with metrics.timed(step.kind.value):
+                result = await self._run_step(job, step, steps)
         except StepFailure as failure:
             await self._failed(job, step, failure)
             return True
@@ -231,6 +232,12 @@ class ArchiveEngine:
             await repository.update_job(connection, job.id, **values)
             if retry_at is None:
                 await self._record(connection, job, "archive-job.fail")
+        metrics.step_failed(
+            step.kind.value,
+            step.service,
+            retryable=retry_at is not None,
+            job_failed=retry_at is None,
+        )
         log.warning(
             "archive step failed",
             extra={

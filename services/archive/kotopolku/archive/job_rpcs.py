@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
+import sqlalchemy as sa
+
 from kotopolku.archive import access, convert, repository
 from kotopolku.archive.domain.jobs import JobState, StepState, plan_steps
 from kotopolku.archive.rpc_support import (
@@ -30,6 +35,7 @@ from kotopolku.common.errors import (
 from kotopolku.common.identity import current_caller
 
 START = "archive-job.start"
+ALREADY_UNDER_WAY = "An archive job of this client is already under way"
 
 
 class JobRpcs(RpcBase):
@@ -100,13 +106,16 @@ class JobRpcs(RpcBase):
         await self._client_known(caller, client_id, municipality)
         now = self._clock()
         job_id = new_id()
-        async with self._db.transaction() as connection:
+        async with (
+            self._one_unfinished_job(client_id, municipality),
+            self._db.transaction() as connection,
+        ):
             if key:
                 await self._idempotency.remember(
                     connection, caller.subject, key, START, hashed, job_id
                 )
             if await repository.unfinished_job(connection, client_id, municipality) is not None:
-                raise InvalidState("An archive job of this client is already under way")
+                raise InvalidState(ALREADY_UNDER_WAY)
             await repository.insert_job(
                 connection,
                 {
@@ -148,6 +157,20 @@ class JobRpcs(RpcBase):
             )
         self._engine.wake()
         return await self._job_answer(job_id, municipality)
+
+    @contextlib.asynccontextmanager
+    async def _one_unfinished_job(self, client_id: str, municipality: str) -> AsyncIterator[None]:
+        """The database refuses a second unfinished job of a client (archive_0002) when two
+        requests pass the check at the same moment: the loser is told as if it had seen the
+        other."""
+        try:
+            yield
+        except sa.exc.IntegrityError:
+            async with self._db.transaction() as connection:
+                other = await repository.unfinished_job(connection, client_id, municipality)
+            if other is None:
+                raise
+            raise InvalidState(ALREADY_UNDER_WAY) from None
 
     async def _job_answer(self, job_id: str, municipality: str) -> pb.ArchiveJob:
         async with self._db.transaction() as connection:
@@ -211,6 +234,13 @@ class JobRpcs(RpcBase):
         job_id = record_id(request.job_id, "job_id")
         now = self._clock()
         async with self._db.transaction() as connection:
+            row = await repository.job(connection, job_id)
+            if row is None or row.municipality_code != municipality:
+                raise NotFound("No such archive job")
+        async with (
+            self._one_unfinished_job(row.client_id, municipality),
+            self._db.transaction() as connection,
+        ):
             row = await repository.job(connection, job_id, lock=True)
             if row is None or row.municipality_code != municipality:
                 raise NotFound("No such archive job")

@@ -14,6 +14,7 @@ from kotopolku.archive.disposal import Disposer
 from kotopolku.archive.domain.jobs import RetryPolicy
 from kotopolku.archive.domain.tos import SHIPPED_TOS, Tos, load_tos
 from kotopolku.archive.engine import ArchiveEngine
+from kotopolku.archive.metrics import JobGauges
 from kotopolku.archive.servicer import ArchiveServicer
 from kotopolku.archive.sources import RecordServices
 from kotopolku.archive.tables import audit_outbox, idempotency_keys
@@ -27,19 +28,21 @@ from kotopolku.plans.v1 import plans_pb2_grpc
 from kotopolku.records.v1 import records_pb2_grpc
 
 # Every service that holds client records, and where it listens by default (its
-# KOTOPOLKU_<NAME>_ADDRESS, which the chart and scripts/stack.sh set, wins). A new one (welfare)
-# is one more entry here and rules for its record types in the TOS.
+# KOTOPOLKU_<NAME>_ADDRESS, which the chart and scripts/stack.sh set, wins). A new one is one
+# more entry here and rules for its record types in the TOS.
 DEFAULT_RECORD_SERVICES: Final = {
     "clients": "127.0.0.1:50051",
     "assessment": "127.0.0.1:50053",
     "plans": "127.0.0.1:50054",
     "programme": "127.0.0.1:50055",
+    "welfare": "127.0.0.1:50056",
     "appointments": "127.0.0.1:50057",
     "messaging": "127.0.0.1:50058",
     "interpretation": "127.0.0.1:50059",
     "esign": "127.0.0.1:50060",
     "contracts": "127.0.0.1:50062",
     "guidance": "127.0.0.1:50063",
+    "reporting": "127.0.0.1:50064",
 }
 
 # Where build() leaves the job engine and the disposer (tests drive them step by step).
@@ -135,6 +138,7 @@ def build(runtime: Runtime) -> Sequence[Registration]:
     if settings.worker_enabled:
         runtime.background.append(engine.run)
     runtime.background.append(disposer.run)
+    runtime.background.append(JobGauges(runtime.database, runtime.clock).job())
     servicer = ArchiveServicer(
         runtime.database,
         runtime.audit,

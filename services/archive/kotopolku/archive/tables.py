@@ -120,6 +120,19 @@ TABLE_COLUMNS = {
 }
 
 jobs = sa.Table("archive_jobs", metadata, *_job_columns())
+# At most one unfinished (running or held) job per client: two requests at the same moment cannot
+# both start one, whatever the isolation level (archive_0002).
+UNFINISHED_JOB_STATES = ("running", "held")
+ONE_UNFINISHED_JOB = "uq_archive_jobs_unfinished_client"
+_unfinished = jobs.c.state.in_(UNFINISHED_JOB_STATES)
+sa.Index(
+    ONE_UNFINISHED_JOB,
+    jobs.c.municipality_code,
+    jobs.c.client_id,
+    unique=True,
+    postgresql_where=_unfinished,
+    sqlite_where=_unfinished,
+)
 steps = sa.Table("archive_job_steps", metadata, *_step_columns())
 holds = sa.Table("legal_holds", metadata, *_hold_columns())
 packages = sa.Table("archival_packages", metadata, *_package_columns())

@@ -1,6 +1,7 @@
-"""The archive service's integration tests: the real audit, clients, plans, guidance and contracts
-services, and the archive, in-process, each on a database of its own (SQLite files or fresh
-PostgreSQL databases); callers with real assertions; a settable clock for the archive."""
+"""The archive service's integration tests: the real audit, clients, plans, guidance, contracts,
+welfare and reporting services, and the archive, in-process, each on a database of its own (SQLite
+files or fresh PostgreSQL databases); callers with real assertions; a settable clock for the
+archive."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from kotopolku.clients.service import DEFINITION as CLIENTS
 from kotopolku.clients.v1 import clients_pb2, clients_pb2_grpc
 from kotopolku.common import testing
 from kotopolku.common.errors import RemoteError, parse_rpc_error
+from kotopolku.common.facts import MUNICIPAL_PURPOSE, FactRecorder, reporting_outbox_table
 from kotopolku.common.identity import (
     METADATA_KEY,
     SERVICE_ISSUER_PREFIX,
@@ -34,6 +36,7 @@ from kotopolku.common.identity import (
     Caller,
     Role,
 )
+from kotopolku.common.pseudonyms import PseudonymKey
 from kotopolku.common.server import ServiceHost
 from kotopolku.common.tables import client_minimisations_table
 from kotopolku.contracts.service import DEFINITION as CONTRACTS
@@ -43,9 +46,13 @@ from kotopolku.guidance.v1 import guidance_pb2, guidance_pb2_grpc
 from kotopolku.plans.service import DEFINITION as PLANS
 from kotopolku.plans.v1 import plans_pb2, plans_pb2_grpc
 from kotopolku.records.v1 import records_pb2_grpc
+from kotopolku.reporting.service import DEFINITION as REPORTING
+from kotopolku.reporting.v1 import reporting_pb2, reporting_pb2_grpc
+from kotopolku.welfare.service import DEFINITION as WELFARE
+from kotopolku.welfare.v1 import welfare_pb2, welfare_pb2_grpc
 
 Metadata = tuple[tuple[str, str], ...]
-RECORD_SERVICES = ("clients", "plans", "guidance", "contracts")
+RECORD_SERVICES = ("clients", "plans", "guidance", "contracts", "welfare", "reporting")
 MINIMISATIONS = client_minimisations_table(sa.MetaData())
 
 
@@ -60,6 +67,12 @@ OFFICER = staff("officer-091", Role.MUNICIPAL_OFFICER)
 OFFICER_837 = staff("officer-837", Role.MUNICIPAL_OFFICER, "837")
 ARCHIVIST_837 = staff("archivist-837", Role.ARCHIVIST, "837")
 AUDITOR = staff("auditor-091", Role.AUDITOR)
+WELFARE_WORKER = Caller(
+    subject="worker-helsinki",
+    roles=frozenset({Role.WELFARE_AREA_WORKER}),
+    purpose="welfare-cooperation",
+    welfare_area="helsinki",
+)
 _INDIVIDUALS = itertools.count(900)
 
 
@@ -238,6 +251,90 @@ class System:
             metadata=self.md(OFFICER),
         )
 
+    async def reception_transfer(self, client_id: str) -> welfare_pb2.ReceptionTransfer:
+        """The client's transfer from a reception centre (linked to the existing record by the
+        identity code), with the notice to the welfare area on the client's consent."""
+        client = await clients_pb2_grpc.ClientsServiceStub(self.channel("clients")).GetClient(
+            clients_pb2.GetClientRequest(client_id=client_id), metadata=self.md(OFFICER)
+        )
+        today = date.today().isoformat()
+        stub = welfare_pb2_grpc.WelfareServiceStub(self.channel("welfare"))
+        recorded: welfare_pb2.ReceptionTransfer = await stub.RecordReceptionTransfer(
+            welfare_pb2.RecordReceptionTransferRequest(
+                transfer=welfare_pb2.ReceptionTransfer(
+                    reception_centre="Joutsenon vastaanottokeskus",
+                    received_on=today,
+                    basis=welfare_pb2.PLACEMENT_BASIS_ASYLUM,
+                    consent=welfare_pb2.TransferConsent(
+                        given_on=today, inform_welfare_area=True, scope="Asiakkuuden siirto"
+                    ),
+                    person=welfare_pb2.TransferredPerson(
+                        first_names=client.first_names,
+                        last_name=client.last_name,
+                        date_of_birth=client.date_of_birth,
+                        henkilotunnus=client.henkilotunnus,
+                        languages=["ar"],
+                        contact=welfare_pb2.ContactDetails(phone="040 5556667"),
+                    ),
+                    service_needs=[welfare_pb2.SERVICE_NEED_MENTAL_HEALTH],
+                ),
+                idempotency_key=f"transfer-{client_id}",
+            ),
+            metadata=self.md(OFFICER),
+        )
+        # The welfare area receives the notice: a logged disclosure.
+        await stub.GetDisclosure(
+            welfare_pb2.GetDisclosureRequest(disclosure_id=recorded.notice_disclosure_id),
+            metadata=self.md(WELFARE_WORKER),
+        )
+        return recorded
+
+    @property
+    def fact_recorder(self) -> FactRecorder:
+        key = PseudonymKey.from_file(self.keys.reporting_pseudonym, MUNICIPAL_PURPOSE)
+        return FactRecorder(reporting_outbox_table(sa.MetaData()), key)
+
+    async def reporting_data(self, client_id: str) -> None:
+        """A fact the assessment service reported about the client, and a feedback invitation."""
+        rec = self.fact_recorder
+        fact = rec.fact("091", client_id, "assessment", f"assessment-of-{client_id}")
+        fact.assessment_started.CopyFrom(
+            reporting_pb2.AssessmentStarted(kind="BASIC", started_on=date.today().isoformat())
+        )
+        stub = reporting_pb2_grpc.ReportingServiceStub(self.channel("reporting"))
+        await stub.RecordFacts(
+            reporting_pb2.RecordFactsRequest(facts=[fact]),
+            metadata=service_md(self.keys, "assessment"),
+        )
+        survey = await stub.CreateSurvey(
+            reporting_pb2.CreateSurveyRequest(
+                survey=reporting_pb2.Survey(
+                    name="Palaute",
+                    title={"fi": "Miten onnistuimme?"},
+                    questions=[
+                        reporting_pb2.Question(
+                            id="overall",
+                            kind=reporting_pb2.QUESTION_KIND_SCORE,
+                            text={"fi": "Kokonaisuus"},
+                            required=True,
+                        )
+                    ],
+                    audience=reporting_pb2.AUDIENCE_CLIENT,
+                    anonymity=reporting_pb2.ANONYMITY_RESPONDENT_CHOOSES,
+                )
+            ),
+            metadata=self.md(OFFICER),
+        )
+        await stub.CreateInvitation(
+            reporting_pb2.CreateInvitationRequest(
+                survey_id=survey.id,
+                client_id=client_id,
+                respondent=reporting_pb2.AUDIENCE_CLIENT,
+                context_kind=reporting_pb2.CONTEXT_KIND_PROGRAMME_SERVICE,
+            ),
+            metadata=self.md(OFFICER),
+        )
+
     # --- the archive -----------------------------------------------------------------------
 
     async def start_job(self, client_id: str, caller: Caller = ARCHIVIST) -> pb.ArchiveJob:
@@ -337,6 +434,25 @@ async def start_system(
             audit_address=audit,
             clients_address=clients,
             object_store_url=str(objects / "contracts"),
+        )
+        hosts["welfare"] = await testing.start_host(
+            WELFARE,
+            keys,
+            database_url=urls["welfare"],
+            audit_address=audit,
+            clients_address=clients,
+            assessment_address=testing.UNREACHABLE,
+            plans_address=f"127.0.0.1:{hosts['plans'].port}",
+        )
+        hosts["reporting"] = await testing.start_host(
+            REPORTING,
+            keys,
+            # No invitation is handed to messaging here.
+            run_background=False,
+            database_url=urls["reporting"],
+            audit_address=audit,
+            clients_address=clients,
+            messaging_address=testing.UNREACHABLE,
         )
         if start_archive:
             hosts["archive"] = await testing.start_host(

@@ -4,12 +4,14 @@ what accounting law keeps stays, minimised."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
 import tarfile
 
 import grpc
+import pytest
 import sqlalchemy as sa
 from archive_testkit import (
     ARCHIVIST,
@@ -21,12 +23,18 @@ from archive_testkit import (
     deliver_audit,
     rpc_error,
 )
+from prometheus_client import REGISTRY
 
+from kotopolku.archive.metrics import JobGauges
+from kotopolku.archive.tables import jobs
 from kotopolku.archive.v1 import archive_pb2 as pb
 from kotopolku.clients.tables import clients
+from kotopolku.common.errors import parse_rpc_error
 from kotopolku.contracts.tables import cost_entries
 from kotopolku.guidance.tables import visits
 from kotopolku.plans.tables import plan_goals, plans
+from kotopolku.reporting.tables import facts
+from kotopolku.welfare.tables import disclosure_log, reception_transfers
 
 
 async def _archivable_client(svc: System) -> str:
@@ -34,6 +42,8 @@ async def _archivable_client(svc: System) -> str:
     svc.last_plan = await svc.ended_plan(client_id, user)
     await svc.visit(client_id)
     await svc.cost(client_id, void=True)
+    await svc.reception_transfer(client_id)
+    await svc.reporting_data(client_id)
     await deliver_audit(svc)
     return client_id
 
@@ -91,8 +101,11 @@ async def test_a_client_whose_plan_ended_is_archived_and_minimised(svc: System) 
         "plans",
         "guidance",
         "contracts",
+        "welfare",
+        "reporting",
     }
     assert "client.create" in actions
+    assert {"welfare.reception-transfer", "welfare.disclosure-log", "reporting.fact"} <= set(types)
 
     # The active data are gone; the accounting record stays with its free text cleared.
     assert await svc.count("clients", clients, clients.c.id == client_id) == 0
@@ -105,7 +118,18 @@ async def test_a_client_whose_plan_ended_is_archived_and_minimised(svc: System) 
     assert [(r.description, r.void_reason, r.amount_cents) for r in kept] == [
         ("[minimised]", "[minimised]", 12_345)
     ]
-    for service in ("clients", "plans", "guidance", "contracts"):
+    # The welfare area's disclosure stays provable, without the person's data; the reporting
+    # fact stays for the figures, under a subject the client id no longer leads to.
+    [transfer] = await svc.rows(
+        "welfare",
+        sa.select(reception_transfers).where(reception_transfers.c.client_id == client_id),
+    )
+    assert transfer.person["last_name"] == "[minimised]"
+    assert await svc.count("welfare", disclosure_log, disclosure_log.c.client_id == client_id) == 1
+    subject = svc.fact_recorder.subject("091", client_id)
+    assert await svc.count("reporting", facts, facts.c.subject == subject) == 0
+    assert await svc.count("reporting", facts, facts.c.municipality_code == "091") >= 1
+    for service in ("clients", "plans", "guidance", "contracts", "welfare", "reporting"):
         assert await svc.minimisations(service, client_id) == 1
 
 
@@ -207,8 +231,18 @@ async def test_costs_still_to_claim_keep_the_client_from_being_minimised(svc: Sy
     assert await svc.count("clients", clients, clients.c.id == client_id) == 1
 
 
+def _sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 async def test_records_written_after_the_export_are_not_lost(svc: System) -> None:
     client_id = await _archivable_client(svc)
+    refusals = _sample(
+        "kotopolku_archive_minimisation_failures_total", service="guidance", retryable="false"
+    )
+    failed_jobs = _sample("kotopolku_archive_jobs_failed_total")
+    builds = _sample("kotopolku_archive_step_duration_seconds_count", step="package")
+    verifications = _sample("kotopolku_archive_step_duration_seconds_count", step="verify")
     job = await svc.start_job(client_id)
     # Up to and including the verification of the package.
     while not any(s.kind == "verify" and s.state == "done" for s in (await svc.job(job.id)).steps):
@@ -218,6 +252,21 @@ async def test_records_written_after_the_export_are_not_lost(svc: System) -> Non
     failed = await svc.job(job.id)
     assert failed.state == "failed"
     assert "guidance: records-changed" in failed.last_error
+    # Operations see it: a refused minimisation, a failed job, a package built and verified.
+    assert (
+        _sample(
+            "kotopolku_archive_minimisation_failures_total", service="guidance", retryable="false"
+        )
+        == refusals + 1
+    )
+    assert _sample("kotopolku_archive_jobs_failed_total") == failed_jobs + 1
+    assert _sample("kotopolku_archive_step_duration_seconds_count", step="package") == builds + 1
+    assert (
+        _sample("kotopolku_archive_step_duration_seconds_count", step="verify") == verifications + 1
+    )
+    await JobGauges(svc.hosts["archive"].database, svc.clock).refresh()  # type: ignore[arg-type]
+    assert _sample("kotopolku_archive_jobs", state="failed") >= 1
+    assert _sample("kotopolku_archive_jobs", state="running") >= 0
     # Nothing of guidance was removed, the other services were minimised before it.
     assert await svc.count("guidance", visits, visits.c.client_id == client_id) == 2
     assert await svc.minimisations("guidance", client_id) == 0
@@ -261,3 +310,33 @@ async def test_start_is_idempotent_and_validated(svc: System) -> None:
         ),
         grpc.StatusCode.FAILED_PRECONDITION,
     )
+
+
+async def test_two_requests_at_once_start_one_job(svc: System) -> None:
+    client_id = await _archivable_client(svc)
+    answers = await asyncio.gather(
+        *(svc.start_job(client_id) for _ in range(4)), return_exceptions=True
+    )
+    started = [a for a in answers if isinstance(a, pb.ArchiveJob)]
+    refused = [a for a in answers if isinstance(a, grpc.aio.AioRpcError)]
+    assert len(started) == 1, answers
+    assert len(refused) == 3
+    for error in refused:
+        remote = parse_rpc_error(error)
+        assert (remote.code, remote.type) == (grpc.StatusCode.FAILED_PRECONDITION, "invalid-state")
+    assert await svc.count("archive", jobs, jobs.c.client_id == client_id) == 1
+
+    # The database itself refuses a second unfinished job, whatever a request checked before.
+    database = svc.hosts["archive"].database
+    assert database is not None
+    [row] = await svc.rows("archive", sa.select(jobs).where(jobs.c.client_id == client_id))
+    copy = {**row._mapping, "id": "second", "package_id": "second-package", "state": "held"}
+    with pytest.raises(sa.exc.IntegrityError):
+        async with database.transaction() as connection:
+            await connection.execute(sa.insert(jobs).values(**copy))
+    # A finished one is no obstacle.
+    async with database.transaction() as connection:
+        await connection.execute(sa.insert(jobs).values(**{**copy, "state": "failed"}))
+        await connection.execute(sa.delete(jobs).where(jobs.c.id == "second"))
+    await svc.engine.run_until_idle()
+    assert (await svc.job(started[0].id)).state == "completed"

@@ -22,6 +22,9 @@ from kotopolku.archive.domain.tos import (
 from kotopolku.archive.package_contents import AUDIT_EXTRACT_TYPE
 from kotopolku.archive.service import ArchiveSettings
 from kotopolku.common.client_records import ClientRecordsConfig
+from kotopolku.common.facts import MUNICIPAL_PURPOSE
+from kotopolku.common.pseudonyms import PseudonymKey
+from kotopolku.reporting.client_records import client_records as reporting_records
 
 SERVICES = [
     "clients",
@@ -34,10 +37,15 @@ SERVICES = [
     "esign",
     "contracts",
     "guidance",
+    "welfare",
+    "reporting",
 ]
 
 
 def _declared(service: str) -> ClientRecordsConfig:
+    if service == "reporting":
+        # Its declaration needs the municipal reporting key (any key names the same types).
+        return reporting_records(PseudonymKey(bytes(32), MUNICIPAL_PURPOSE))
     module = __import__(f"kotopolku.{service}.client_records", fromlist=["CLIENT_RECORDS"])
     config: ClientRecordsConfig = module.CLIENT_RECORDS
     return config

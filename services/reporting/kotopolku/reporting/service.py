@@ -11,11 +11,15 @@ from pydantic import Field
 
 from kotopolku.clients.v1 import clients_pb2_grpc
 from kotopolku.common.client_directory import ClientDirectory
+from kotopolku.common.client_records_servicer import ClientRecordsServicer
+from kotopolku.common.facts import MUNICIPAL_PURPOSE, PSEUDONYM_KEY_FILENAME
 from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.pseudonyms import PseudonymKey
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.messaging.v1 import messaging_pb2_grpc
+from kotopolku.records.v1 import records_pb2, records_pb2_grpc
+from kotopolku.reporting.client_records import client_records
 from kotopolku.reporting.domain.extract import NATIONAL_PURPOSE
 from kotopolku.reporting.notifications import InvitationRelay
 from kotopolku.reporting.rpc_support import FeedbackSettings
@@ -38,6 +42,10 @@ class ReportingSettings(ServiceSettings):
     # The national extract's secret (64 hex characters), not the municipal one; default:
     # national-pseudonym.key beside the service key.
     national_pseudonym_key_file: Path | None = None
+    # The municipal reporting secret the services make the facts' subjects with: only for the
+    # archive, to find a client's facts when it minimises them (kotopolku.records.v1). Default:
+    # reporting-pseudonym.key beside the service key.
+    reporting_pseudonym_key_file: Path | None = None
     # Scores and free text of feedback are shown only for groups of at least this many answers.
     feedback_min_group_size: int = Field(5, ge=2, le=100)
     # Counts below this are suppressed in the national extract.
@@ -51,6 +59,12 @@ class ReportingSettings(ServiceSettings):
     def national_key_path(self) -> Path:
         return self.national_pseudonym_key_file or self.service_key_file.with_name(
             NATIONAL_KEY_FILENAME
+        )
+
+    @property
+    def municipal_key_path(self) -> Path:
+        return self.reporting_pseudonym_key_file or self.service_key_file.with_name(
+            PSEUDONYM_KEY_FILENAME
         )
 
 
@@ -88,12 +102,26 @@ def build(runtime: Runtime) -> Sequence[Registration]:
         ),
         on_invitation=relay.wake,
     )
+    # Served here and not through ServiceDefinition.client_records: the declaration needs the
+    # municipal key, which only the settings name.
+    records = ClientRecordsServicer(
+        "reporting",
+        runtime.database,
+        runtime.audit,
+        runtime.clock,
+        client_records(PseudonymKey.from_file(settings.municipal_key_path, MUNICIPAL_PURPOSE)),
+    )
     return [
         Registration(
             reporting_pb2_grpc.add_ReportingServiceServicer_to_server,
             servicer,
             reporting_pb2.DESCRIPTOR.services_by_name["ReportingService"].full_name,
-        )
+        ),
+        Registration(
+            records_pb2_grpc.add_ClientRecordsServiceServicer_to_server,
+            records,
+            records_pb2.DESCRIPTOR.services_by_name["ClientRecordsService"].full_name,
+        ),
     ]
 
 

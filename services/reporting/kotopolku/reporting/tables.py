@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from kotopolku.common.tables import UtcDateTime, audit_outbox_table, idempotency_table
+from kotopolku.common.tables import (
+    UtcDateTime,
+    audit_outbox_table,
+    client_minimisations_table,
+    idempotency_table,
+)
 
 metadata = sa.MetaData()
 
@@ -126,3 +131,4 @@ invitation_outbox = sa.Table(
 
 audit_outbox = audit_outbox_table(metadata)
 idempotency_keys = idempotency_table(metadata)
+client_minimisations = client_minimisations_table(metadata)

@@ -16,7 +16,7 @@ from kotopolku.reporting.tables import metadata
 def test_migration_matches_the_tables_and_downgrades(database_url: str) -> None:
     assert DEFINITION.migrations is not None
     migrations.upgrade(database_url, "reporting", DEFINITION.migrations)
-    assert migrations.current_revision(database_url, "reporting") == "reporting_0001"
+    assert migrations.current_revision(database_url, "reporting") == "reporting_0002"
     engine = sa.create_engine(sync_url(database_url), poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:

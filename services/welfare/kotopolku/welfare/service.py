@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kotopolku.common.idempotency import IdempotencyStore
 from kotopolku.common.server import Registration, Runtime, ServiceDefinition
+from kotopolku.welfare.client_records import CLIENT_RECORDS
 from kotopolku.welfare.directory import ClientDirectory, RecordSource
 from kotopolku.welfare.feed import FeedNotifier, FeedPruner
 from kotopolku.welfare.servicer import WelfareServicer
@@ -57,4 +58,5 @@ DEFINITION = ServiceDefinition(
     build=build,
     migrations=Path(__file__).with_name("migrations") / "versions",
     outbox=audit_outbox,
+    client_records=CLIENT_RECORDS,
 )
