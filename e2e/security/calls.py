@@ -52,6 +52,11 @@ PARAMETERS = {
     "survey_id": "survey",
     "invitation_id": "feedback_invitation",
     "report": "report",
+    "job_id": "archive_job",
+    "hold_id": "legal_hold",
+    "package_id": "package",
+    "import_id": "outreach_import",
+    "target_id": "outreach_target",
 }
 # (path prefix, parameter) → world record, for names that mean different records by path.
 OVERRIDES = {
@@ -65,6 +70,8 @@ OVERRIDES = {
     ("/v1/plans/{plan_id}/signing-requests", "plan_id"): "sign_plan",
     ("/v1/reception-tasks/", "task_id"): "reception_task",
     ("/v1/feedback/links/", "token"): "feedback_token",
+    # A hold is set on the archive's client, never on the world's own.
+    ("/v1/clients/{client_id}/legal-holds", "client_id"): "archive_client",
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -355,6 +362,25 @@ CALLS: dict[str, Callable[[World], dict[str, Any]]] = {
     "POST /v1/feedback/links/{token}/answer": lambda _: {
         "json": {"scores": [{"question_id": "overall", "score": 4}]}
     },
+    "POST /v1/archive/jobs": lambda x: {"json": w.archive_job_body(x["archive_client"])},
+    "POST /v1/clients/{client_id}/legal-holds": lambda _: {"json": REASON},
+    "POST /v1/archive/legal-holds/{hold_id}/lift": lambda _: {"json": REASON},
+    # Each import lists a new person, far from the end of the window.
+    "POST /v1/outreach/imports": lambda _: {
+        "params": {"source": "kela"},
+        "json": w.outreach_list(900),
+    },
+    "GET /v1/outreach/targets/window-ending": lambda _: {
+        "params": {"within_days": w.OUTREACH_WINDOW_DAYS + 2}
+    },
+    # Reached, so that the officer can then make the person a client.
+    "POST /v1/outreach/targets/{target_id}/contacts": lambda _: {
+        "json": {"outcome": "reached", "channel": "phone"}
+    },
+    "PUT /v1/outreach/targets/{target_id}/assignee": lambda x: {
+        "json": {"subject": x.officer_subject, "display_name": "Matriisin ohjaaja"}
+    },
+    "POST /v1/outreach/targets/{target_id}/client": lambda _: {"json": {"segment": "self-moved"}},
     "GET /v1/reports/{report}": lambda _: {
         "params": {"period_start": _month(), "period_end": _month(), "group_by": "total"}
     },
@@ -373,6 +399,8 @@ FRESH: dict[str, Callable[[Api, World], dict[str, str]]] = {
     "DELETE /v1/clients/{client_id}/family-links/{related_client_id}": lambda officer, x: (
         w.link_family(x, officer) or {}
     ),
+    # An archive job removes its client: each archives a client made for it.
+    "POST /v1/archive/jobs": lambda officer, _: {"archive_client": w.matrix_client(officer)},
 }
 
 

@@ -24,6 +24,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture import providers
+from hypothesis.internal.constants_ast import Constants
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import CheckContext
 from schemathesis.core.transport import Response
@@ -56,6 +58,20 @@ SETTINGS: dict[str, Any] = {
 schemathesis.serializer.alias("application/pdf", "application/octet-stream")
 SENT: Counter[str] = Counter()
 STATUSES: Counter[int] = Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _values_from_the_document_only() -> Iterator[None]:
+    """Hypothesis also draws string constants it finds in the project's own modules, among them
+    the names world.py sends: put in a URL, they would come back in the gateway's spans, and the
+    leak scan would report a name the run sent, or not, as the pool of constants changes with any
+    edit. The cases are made from the document alone (an internal of Hypothesis: if it goes
+    away, this fails loudly rather than let the scan turn flaky)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(providers, "_get_local_constants", Constants)
+        providers.CONSTANTS_CACHE.cache.clear()
+        yield
+    providers.CONSTANTS_CACHE.cache.clear()
 
 
 @pytest.fixture(scope="module")

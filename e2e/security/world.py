@@ -5,7 +5,8 @@ about authorisation, never about a malformed request.
 Everything belongs to Helsinki (091) and is about the client user ``client.amina``; the
 multi-sector assessment and plan name the welfare area ``pirkanmaa`` (the matrix's welfare-area
 account is of another area); the language test, the programme service and its enrolment belong to
-the provider organisation ``opisto``.
+the provider organisation ``opisto``. The archive's records are about clients made for the matrix
+alone (an archive job removes its client), and so is the outreach list's person.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -145,6 +146,8 @@ def build_world(apis: dict[str, Api]) -> World:
         201,
     )["id"]
     _referral(world, apis["R"])
+    # The archive's jobs run in the background while the rest is made.
+    _start_archive(world, officer)
     _assessment(world, officer)
     _programme(world, officer)
     _plans(world, officer, client_self)
@@ -155,6 +158,8 @@ def build_world(apis: dict[str, Api]) -> World:
     _guidance(world, officer, apis["E"])
     _welfare(world, officer)
     _feedback(world, officer)
+    _outreach(world, officer)
+    _finish_archive(world, officer)
     return world
 
 
@@ -856,3 +861,130 @@ def stakeholder_invitation_body(world: World) -> dict[str, Any]:
         "context_kind": "programme-service",
         "stakeholder_organisation": RECORDS_PROVIDER,
     }
+
+
+def matrix_client(officer: Api, first_names: str = "Arkisto") -> str:
+    """A client of the owning municipality made only for the matrix."""
+    body = {
+        "first_names": first_names,
+        "last_name": unique_name("Matriisi"),
+        "date_of_birth": "1984-09-12",
+        "languages": ["ar"],
+    }
+    return str(_ok(officer.post("/v1/clients", json=body, headers=_key()), 201)["id"])
+
+
+def archive_job_body(client_id: str) -> dict[str, Any]:
+    return {"client_id": client_id, "reason": "Kotoutumissuunnitelma päättyi"}
+
+
+def _start_archive(world: World, officer: Api) -> None:
+    """Two archive jobs of clients made for the matrix: one whose client the archivist has put
+    on legal hold, which stops after its package is made and verified (nothing is removed), and
+    one that fails at its first step, because a cooperation with the welfare area is still
+    requested (a blocker), so that it can be retried."""
+    ids = world.ids
+    archivist = Api(officer.http, user_token("helsinki.archivist"))
+    held = ids["archive_client"] = matrix_client(officer)
+    ids["legal_hold"] = _ok(
+        archivist.post(
+            f"/v1/clients/{held}/legal-holds",
+            json={"reason": "Oikaisuvaatimus vireillä"},
+            headers=_key(),
+        ),
+        201,
+    )["id"]
+    ids["held_archive_job"] = _ok(
+        officer.post("/v1/archive/jobs", json=archive_job_body(held), headers=_key()), 202
+    )["id"]
+    blocked = matrix_client(officer)
+    _ok(
+        officer.post(
+            f"/v1/clients/{blocked}/cooperations", json=cooperation_body(), headers=_key()
+        ),
+        201,
+    )
+    ids["archive_job"] = _ok(
+        officer.post("/v1/archive/jobs", json=archive_job_body(blocked), headers=_key()), 202
+    )["id"]
+
+
+def _settled(officer: Api, job_id: str, seconds: float = 60) -> dict[str, Any]:
+    """The job once the worker has left it (held, failed or completed)."""
+    job: dict[str, Any] = {}
+
+    def done() -> bool:
+        job.update(_ok(officer.get(f"/v1/archive/jobs/{job_id}")))
+        return bool(job["state"] != "running")
+
+    assert eventually(done, seconds), job
+    return job
+
+
+def _finish_archive(world: World, officer: Api) -> None:
+    ids = world.ids
+    held = _settled(officer, ids["held_archive_job"])
+    assert held["state"] == "held", held
+    ids["package"] = held["package_id"]
+    failed = _settled(officer, ids["archive_job"])
+    assert failed["state"] == "failed", failed
+
+
+def three_years_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 3)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 3, day=28)
+
+
+def outreach_list(window_days: int) -> dict[str, Any]:
+    """A Kela list (JSON) of one person no earlier run has listed, whose three-year window ends
+    ``window_days`` from today."""
+    born = date(1965, 1, 1) + timedelta(days=uuid.uuid4().int % 12_000)
+    code = henkilotunnus(born.day, born.month, born.year, 900 + uuid.uuid4().int % 100)
+    row = {
+        "henkilotunnus": code,
+        "first_names": "Tavoite",
+        "last_name": unique_name("Matriisi"),
+        "date_of_birth": born.isoformat(),
+        "target_group": "social-assistance",
+        "first_permit_date": three_years_before(TODAY + timedelta(days=window_days)).isoformat(),
+        "languages": ["so"],
+    }
+    return {"rows": [row]}
+
+
+# The world's outreach target leaves its window this many days from today: the window-ending
+# list of so few days is short, and the world's target is found on it.
+OUTREACH_WINDOW_DAYS = 12
+
+
+def _outreach(world: World, officer: Api) -> None:
+    """A Kela list of one person, imported: its import and the person's outreach target."""
+    listed = outreach_list(OUTREACH_WINDOW_DAYS)
+    imported = _ok(
+        officer.post(
+            "/v1/outreach/imports", params={"source": "kela"}, json=listed, headers=_key()
+        ),
+        201,
+    )
+    assert imported["targets_created"] == 1, imported
+    world.ids["outreach_import"] = imported["id"]
+    code, token = listed["rows"][0]["henkilotunnus"], ""
+    while True:
+        page = _ok(
+            officer.get(
+                "/v1/outreach/targets/window-ending",
+                params={
+                    "within_days": OUTREACH_WINDOW_DAYS + 2,
+                    "page_size": 200,
+                    "page_token": token,
+                },
+            )
+        )
+        found = [t["id"] for t in page["items"] if t["henkilotunnus"] == code]
+        token = page["next_page_token"] or ""
+        if found or not token:
+            break
+    assert found, "the imported target is not on the window-ending list"
+    world.ids["outreach_target"] = found[0]

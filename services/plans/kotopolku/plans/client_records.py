@@ -2,12 +2,16 @@
 
 The client's plans with everything under them go into the archival package and are then
 removed. The client's membership in another client's family plan goes too (the family plan
-itself belongs to that client and stays).
+itself belongs to that client and stays). While one of the client's plans is awaiting approval,
+in force or suspended, the client's active use has not ended and nothing is minimised.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from kotopolku.common.client_records import (
@@ -16,6 +20,7 @@ from kotopolku.common.client_records import (
     owned_by_client,
     rows_of,
 )
+from kotopolku.plans.domain.model import PlanStatus
 from kotopolku.plans.tables import (
     plan_approvals,
     plan_extensions,
@@ -51,6 +56,25 @@ def _child(record_type: str, table: sa.Table, created: str | None, **extra: obje
     )
 
 
+# A draft was never agreed and an ended plan is done; every other state is the client's active use.
+_UNFINISHED = (PlanStatus.AWAITING_APPROVAL, PlanStatus.ACTIVE, PlanStatus.SUSPENDED)
+
+
+async def _unfinished_plans(
+    connection: AsyncConnection, client_id: str, municipality: str, today: date
+) -> list[str]:
+    del today
+    found = await connection.scalar(
+        sa.select(sa.func.count())
+        .select_from(plans)
+        .where(_plan(client_id, municipality), plans.c.status.in_([s.value for s in _UNFINISHED]))
+    )
+    count = int(found or 0)
+    if not count:
+        return []
+    return [f"{count} plans are still awaiting approval, in force or suspended"]
+
+
 CLIENT_RECORDS = ClientRecordsConfig(
     sources=(
         RecordSource("plans.plan", plans, _plan),
@@ -70,5 +94,6 @@ CLIENT_RECORDS = ClientRecordsConfig(
             created_column=None,
             updated_column=None,
         ),
-    )
+    ),
+    blockers=_unfinished_plans,
 )
