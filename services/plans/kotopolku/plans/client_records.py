@@ -8,10 +8,7 @@ in force or suspended, the client's active use has not ended and nothing is mini
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from kotopolku.common.client_records import (
@@ -19,6 +16,7 @@ from kotopolku.common.client_records import (
     RecordSource,
     owned_by_client,
     rows_of,
+    while_rows_remain,
 )
 from kotopolku.plans.domain.model import PlanStatus
 from kotopolku.plans.tables import (
@@ -60,19 +58,10 @@ def _child(record_type: str, table: sa.Table, created: str | None, **extra: obje
 _UNFINISHED = (PlanStatus.AWAITING_APPROVAL, PlanStatus.ACTIVE, PlanStatus.SUSPENDED)
 
 
-async def _unfinished_plans(
-    connection: AsyncConnection, client_id: str, municipality: str, today: date
-) -> list[str]:
-    del today
-    found = await connection.scalar(
-        sa.select(sa.func.count())
-        .select_from(plans)
-        .where(_plan(client_id, municipality), plans.c.status.in_([s.value for s in _UNFINISHED]))
+def _unfinished(client_id: str, municipality: str) -> ColumnElement[bool]:
+    return sa.and_(
+        _plan(client_id, municipality), plans.c.status.in_([s.value for s in _UNFINISHED])
     )
-    count = int(found or 0)
-    if not count:
-        return []
-    return [f"{count} plans are still awaiting approval, in force or suspended"]
 
 
 CLIENT_RECORDS = ClientRecordsConfig(
@@ -95,5 +84,7 @@ CLIENT_RECORDS = ClientRecordsConfig(
             updated_column=None,
         ),
     ),
-    blockers=_unfinished_plans,
+    blockers=while_rows_remain(
+        plans, _unfinished, "{count} plans are still awaiting approval, in force or suspended"
+    ),
 )
