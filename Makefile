@@ -111,6 +111,8 @@ chart-check: install
 # Load test against the running system (make up first). BENCH_SECONDS, BENCH_USERS tune it;
 # BENCH_SCALE=1 adds the scale section (search at 10k/100k/1M clients, audit at 1M entries).
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } \
+	  || echo "bench: wrk is missing (sudo apt-get install wrk); saturation throughput is skipped"
 	$(PY) loadtests/run_bench.py
 
 # Fault injection under load (loadtests/faults): its own stack on PostgreSQL, as make test starts

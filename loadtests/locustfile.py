@@ -15,6 +15,9 @@ its municipality and then repeats weighted tasks:
 * draft a plan             (1)  POST  /v1/clients/{id}/plans  (goals and an agreed service)
 * read a plan              (2)  GET   /v1/plans/{id}
 * list overdue reviews     (1)  GET   /v1/plans/overdue-reviews
+* book an appointment      (1)  POST  /v1/clients/{id}/appointments  (the client, a random
+                                quarter hour within a year; a 409 clash is an expected outcome,
+                                reported as ``[409 clash]``)
 
 Requests are named by route template, so the update's GET counts under ``GET /v1/clients/{id}``.
 A ``412`` on the PATCH means another officer changed the client in between; that is an expected
@@ -47,7 +50,7 @@ import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -80,6 +83,7 @@ TOKEN_RECHECK_S = 20.0
 CLIENT_ROUTE = "/v1/clients/{id}"
 ASSESSMENT_ROUTE = "/v1/assessments/{id}"
 PLAN_ROUTE = "/v1/plans/{id}"
+APPOINTMENTS_ROUTE = "/v1/clients/{id}/appointments"
 INTERVIEW_AREAS = (
     "literacy",
     "language_skills",
@@ -381,13 +385,47 @@ def list_overdue_reviews(user: OfficerUser) -> None:
     )
 
 
-def _pacing() -> Callable[..., float]:
+def book_appointment(user: OfficerUser) -> None:
+    """A meeting with the client at a random quarter hour of a working day within a year."""
+    day = date.today() + timedelta(days=user.rng.randint(1, 365))
+    start = (
+        f"{day.isoformat()}T{user.rng.randint(8, 15):02d}:{user.rng.choice((0, 15, 30, 45)):02d}"
+    )
+    hour, minute = int(start[11:13]), int(start[14:16])
+    end = f"{day.isoformat()}T{hour + (minute + 30) // 60:02d}:{(minute + 30) % 60:02d}"
+    with user.client.post(
+        f"/v1/clients/{user.pick_client()}/appointments",
+        json={
+            "kind": "appointment",
+            "title": "Ohjauskeskustelu",
+            "location": "Toinen linja 4",
+            "start": start,
+            "end": end,
+            "assignees": [{"kind": "client"}],
+            "organiser": "Kotoutumispalvelut",
+        },
+        headers={**user.headers(), "Idempotency-Key": str(uuid.uuid4())},
+        name=APPOINTMENTS_ROUTE,
+        catch_response=True,
+    ) as response:
+        if response.status_code == 409:
+            # The client already has an appointment then: an expected answer, counted apart.
+            response.request_meta["name"] = f"{APPOINTMENTS_ROUTE} [409 clash]"
+            response.success()
+        elif response.status_code != 201:
+            response.failure(f"appointment: HTTP {response.status_code}")
+
+
+def pacing(
+    tasks: Mapping[Callable[..., None], int], requests_per_task: Mapping[Callable[..., None], int]
+) -> Callable[..., float]:
+    """``constant_throughput`` for LOADTEST_RPS_PER_USER HTTP requests/s of a user running these
+    weighted tasks: tasks are paced, not requests, and an update is two requests."""
     if RPS_PER_USER <= 0:
         return constant(0)
-    # Tasks are paced, not requests: an update is two requests (GET + PATCH).
-    requests = sum(weight * REQUESTS_PER_TASK[task] for task, weight in TASKS.items())
-    requests_per_task = requests / sum(TASKS.values())
-    return constant_throughput(RPS_PER_USER / requests_per_task)  # type: ignore[no-any-return]
+    requests = sum(weight * requests_per_task[task] for task, weight in tasks.items())
+    per_task = requests / sum(tasks.values())
+    return constant_throughput(RPS_PER_USER / per_task)  # type: ignore[no-any-return]
 
 
 TASKS: dict[Callable[[OfficerUser], None], int] = {
@@ -400,6 +438,7 @@ TASKS: dict[Callable[[OfficerUser], None], int] = {
     draft_plan: 1,
     read_plan: 2,
     list_overdue_reviews: 1,
+    book_appointment: 1,
 }
 # HTTP requests one run of each task makes (for pacing by request rate).
 REQUESTS_PER_TASK: dict[Callable[[OfficerUser], None], int] = {
@@ -412,6 +451,7 @@ REQUESTS_PER_TASK: dict[Callable[[OfficerUser], None], int] = {
     draft_plan: 1,
     read_plan: 1,
     list_overdue_reviews: 1,
+    book_appointment: 1,
 }
 
 
@@ -420,7 +460,7 @@ class OfficerUser(FastHttpUser):
 
     host = DEFAULT_HOST
     tasks = TASKS  # type: ignore[assignment]  # locust accepts {task: weight}
-    wait_time = _pacing()
+    wait_time = pacing(TASKS, REQUESTS_PER_TASK)
     _numbering = itertools.count()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -52,3 +52,42 @@ def postgres_cpu_seconds(postmaster: int) -> float:
             if parent == postmaster:
                 total += cpu
     return total
+
+
+def children(parent: int) -> list[int]:
+    """Live child processes of a process (PostgreSQL backends of its postmaster)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if cpu_seconds(int(proc.name))[1] == parent:
+                    found.append(int(proc.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def pin(pids: list[int], cpus: set[int]) -> dict[int, set[int]]:
+    """Restricts every thread of these processes to ``cpus``; returns what each thread had, for
+    :func:`unpin`. Threads that end meanwhile are skipped."""
+    previous: dict[int, set[int]] = {}
+    for pid in pids:
+        try:
+            threads = [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
+        except OSError:
+            continue
+        for tid in threads:
+            try:
+                previous[tid] = os.sched_getaffinity(tid)
+                os.sched_setaffinity(tid, cpus)
+            except OSError:
+                continue
+    return previous
+
+
+def unpin(previous: dict[int, set[int]]) -> None:
+    for tid, cpus in previous.items():
+        try:
+            os.sched_setaffinity(tid, cpus)
+        except OSError:
+            continue

@@ -6,8 +6,13 @@ a. Single-connection read latency: one keep-alive HTTP/1.1 connection, sequentia
    gRPC (service + database, no gateway), ``GET`` of an unknown id (the refusal path: the lookup
    rolls back and the refusal is audited in a transaction of its own), and the CPU time each
    local process spends per request.
-b. The mixed officer workload (loadtests/locustfile.py) with locust, headless, at a fixed
-   request rate (``constant_throughput`` pacing), per-operation p50/p95/p99 and throughput.
+b. The architecture's cost (loadtests/compare_bench.py): the same operations through the
+   gateway and on the single-process baseline (loadtests/baseline.py, started here on its own
+   port), single-connection latency (httpx) and saturation throughput (wrk), and the ratios.
+   ``BENCH_BASELINE=0`` skips it.
+m. A municipality's day (loadtests/municipal_day.py: officers, self-service clients, the
+   training provider, welfare-area feeds) with locust, headless, at a fixed request rate
+   (``constant_throughput`` pacing), per-operation p50/p95/p99 and throughput.
 c. Optional (``BENCH_SATURATION=1``): the same workload without pacing, for the maximum
    throughput.
 d./e. Optional (``BENCH_SCALE=1``, or ``BENCH_SCALE=only`` for these alone: ``make
@@ -26,6 +31,12 @@ Environment:
   BENCH_RATE              target requests/s of (b) (default 300)
   BENCH_USERS             simulated officers in (b) (default 60)
   BENCH_SECONDS           duration of (b) (default 60)
+  BENCH_BASELINE          0 to skip b. (default 1 against a local stack)
+  BENCH_BASELINE_PORT     port of the baseline (default 8410)
+  BENCH_COMPARE_REQUESTS  sequential requests per operation and side in b. (default 300)
+  BENCH_WRK_SECONDS       wrk run per operation and side (default 10)
+  BENCH_WRK_CONNECTIONS   wrk connections (default 16)
+  BENCH_MIXED_BASELINE    1 to run the day (m) on the baseline too
   BENCH_SATURATION        1 to run (c)
   BENCH_SATURATION_USERS  users in (c) (default 30)
   BENCH_SATURATION_SECONDS duration of (c) (default 30)
@@ -55,7 +66,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,11 +86,15 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from e2e.keycloak_tokens import user_token  # noqa: E402 (needs the repo root on sys.path)
-from loadtests import scale_bench  # noqa: E402
+from loadtests import compare_bench, scale_bench  # noqa: E402
 from loadtests.proc_cpu import cpu_seconds, listening_pid, postgres_cpu_seconds  # noqa: E402
 
 OUT_DIR = REPO_ROOT / "var" / "bench"
-LOCUSTFILE = REPO_ROOT / "loadtests" / "locustfile.py"
+LOCUSTFILE = REPO_ROOT / "loadtests" / "municipal_day.py"
+# Users of the day that are not paced by LOADTEST_RPS_PER_USER: welfare-area feed consumers
+# (long polls) and placement officers (LOADTEST_PLACEMENT_RPS each).
+DAY_FIXED_USERS = {"LOADTEST_FEED_USERS": 2, "LOADTEST_PLACEMENT_USERS": 2}
+PLACEMENT_RPS = 0.5
 OFFICER = "helsinki.officer"
 MAX_FAILURE_RATIO = 0.01
 TARGET_SINGLE_P50_MS = 2.0
@@ -105,6 +120,8 @@ class Config:
     label: str
     scale: str
     scale_database_server: str
+    baseline: bool
+    mixed_baseline: bool
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -124,6 +141,8 @@ class Config:
             scale_database_server=env.get(
                 "BENCH_SCALE_DATABASE_SERVER", env.get("BENCH_DATABASE_SERVER", "")
             ),
+            baseline=env.get("BENCH_BASELINE", "1") not in ("", "0", "false", "no"),
+            mixed_baseline=env.get("BENCH_MIXED_BASELINE", "0") not in ("", "0", "false", "no"),
         )
 
     @property
@@ -204,7 +223,8 @@ def create_target_client(http: httpx.Client) -> str:
 # --------------------------------------------------------------------------------------------
 # CPU time of the local stack's processes (where the time goes, independent of contention)
 
-STACK_PROCESSES = ("gateway", "clients", "audit")
+# Every process of the local stack (pid files) but these; the day's work reaches most services.
+NOT_STACK_PROCESSES = frozenset({"keycloak", "dev-sinks", "baseline"})
 
 
 @dataclass
@@ -224,9 +244,11 @@ class StackCpu:
     def snapshot(self) -> dict[str, float]:
         run_dir = Path(os.environ.get("KOTOPOLKU_VAR", REPO_ROOT / "var")) / "run"
         cpu: dict[str, float] = {}
-        for name in STACK_PROCESSES:
+        for pid_file in sorted(run_dir.glob("*.pid")):
+            if pid_file.stem in NOT_STACK_PROCESSES:
+                continue
             try:
-                cpu[name] = cpu_seconds(int((run_dir / f"{name}.pid").read_text().strip()))[0]
+                cpu[pid_file.stem] = cpu_seconds(int(pid_file.read_text().strip()))[0]
             except (OSError, ValueError):
                 continue
         if self.postgres_pid is not None:
@@ -243,9 +265,7 @@ class StackCpu:
         per_request = {
             name: round((after[name] - before[name]) * 1000 / requests, 3)
             for name in after
-            if name in before
-            and requests
-            and not (name == "locust" and after[name] == before[name])
+            if name in before and requests and after[name] > before[name]
         }
         if per_request:
             per_request["total"] = round(sum(per_request.values()), 3)
@@ -399,6 +419,8 @@ class LocustRun:
     aggregated: Operation | None = None
     failures: list[dict[str, Any]] = field(default_factory=list)
     cpu_ms_per_request: dict[str, float] = field(default_factory=dict)
+    # Exact percentiles of every request but the feeds' long polls (municipal_day.py).
+    exact: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failure_ratio(self) -> float:
@@ -443,10 +465,15 @@ def run_locust(
         "--host",
         config.api_url,
     ]
+    summary_path = OUT_DIR / f"{kind}_summary.json"
+    summary_path.unlink(missing_ok=True)
     env = {
+        **{name: str(count) for name, count in DAY_FIXED_USERS.items()},
+        "LOADTEST_PLACEMENT_RPS": str(PLACEMENT_RPS if rps_per_user > 0 else 0),
         **os.environ,
         "LOADTEST_RPS_PER_USER": str(rps_per_user),
         "LOADTEST_RESET_AFTER_SEEDING": "1",
+        "LOADTEST_SUMMARY_FILE": str(summary_path),
     }
     target = f"{users * rps_per_user:.0f} req/s" if rps_per_user > 0 else "unpaced"
     print(f"bench: locust {kind}: {users} users, {seconds} s, {target} ...", flush=True)
@@ -510,6 +537,8 @@ def run_locust(
             ]
     if run.aggregated is None or run.aggregated.requests == 0:
         raise BenchError(f"locust {kind} made no requests; see {log_path}")
+    if summary_path.exists():
+        run.exact = json.loads(summary_path.read_text())
     # Over all requests of the run, seeding included (the statistics were reset after it).
     seeded = users * int(os.environ.get("LOADTEST_SEED_CLIENTS", "3"))
     run.cpu_ms_per_request = cpu.ms_per_request(cpu_before, run.aggregated.requests + seeded)
@@ -519,7 +548,7 @@ def run_locust(
 def locust_summary(run: LocustRun, p99_ms: float) -> dict[str, Any]:
     aggregated = run.aggregated
     assert aggregated is not None
-    steady = [op for op in run.operations if "[seed]" not in op.name]
+    steady = [op for op in run.operations if "[seed]" not in op.name and not is_long_poll(op)]
     slowest_p99 = max((op.p99_ms or 0.0) for op in steady) if steady else None
     summary: dict[str, Any] = {
         "users": run.users,
@@ -535,15 +564,34 @@ def locust_summary(run: LocustRun, p99_ms: float) -> dict[str, Any]:
         "failure_breakdown": run.failures,
         "locust_exit_code": run.exit_code,
         "cpu_ms_per_request": run.cpu_ms_per_request,
+        "exact_without_long_polls": run.exact,
     }
     if run.target_rps is not None:
+        # The feeds' long polls wait up to LOADTEST_FEED_WAIT by design: not request latency.
+        overall_p99 = run.exact.get("p99_ms", aggregated.p99_ms)
         summary["p99_objective_ms"] = p99_ms
-        summary["p99_objective_held"] = (aggregated.p99_ms or math.inf) < p99_ms
+        summary["p99_objective_held"] = (overall_p99 or math.inf) < p99_ms
         summary["p99_objective_held_per_operation"] = (
             slowest_p99 is not None and slowest_p99 < p99_ms
         )
         summary["target_rate_reached"] = aggregated.req_per_s >= 0.95 * run.target_rps
     return summary
+
+
+def is_long_poll(op: Operation) -> bool:
+    """Welfare-area feed reads wait for events; their lag entries are not requests."""
+    return op.method == "FEED" or op.name.startswith("/v1/welfare-area/feed")
+
+
+def day_pacing(rate: float, users: int) -> float:
+    """Requests/s per paced user so that the whole day sends ``rate``: feed consumers long poll
+    and placement officers run at their own pace."""
+    fixed = sum(DAY_FIXED_USERS.values())
+    paced = users - fixed
+    if paced <= 0:
+        raise BenchError(f"BENCH_USERS must exceed the {fixed} feed and placement users")
+    placement = DAY_FIXED_USERS["LOADTEST_PLACEMENT_USERS"] * PLACEMENT_RPS
+    return max(0.01, (rate - placement) / paced)
 
 
 # --------------------------------------------------------------------------------------------
@@ -565,7 +613,13 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     if "single_connection" in results:
         lines += _single_connection_lines(results["single_connection"])
-    for key, title in (("mixed", "b. Mixed workload"), ("saturation", "c. Saturation")):
+    if "compare" in results:
+        lines += compare_bench.markdown(results["compare"])
+    for key, title in (
+        ("mixed", "m. A municipality's day (locust)"),
+        ("mixed_baseline", "m'. The same day on the single-process baseline (locust)"),
+        ("saturation", "c. Saturation (locust)"),
+    ):
         run = results.get(key)
         if not run:
             continue
@@ -590,6 +644,13 @@ def markdown(results: dict[str, Any]) -> str:
         )
         if run["cpu_ms_per_request"]:
             lines.append(f"CPU ms per request: {_cpu(run['cpu_ms_per_request'])}.")
+        exact = run.get("exact_without_long_polls") or {}
+        if exact.get("requests"):
+            lines.append(
+                f"Exact, without the feeds' long polls: {exact['requests']} requests, "
+                f"p50 {exact['p50_ms']:.1f} / p95 {exact['p95_ms']:.1f} / "
+                f"p99 {exact['p99_ms']:.1f} ms."
+            )
         if run["target_rps"]:
             held = "held" if run["p99_objective_held"] else "**not held**"
             per_op = "held" if run["p99_objective_held_per_operation"] else "not held"
@@ -655,6 +716,28 @@ def failure_breakdown(run: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def mixed_on_baseline(config: Config, compare_config: compare_bench.CompareConfig) -> LocustRun:
+    """The same day on the single-process baseline (its CPU is not split by process)."""
+    process = compare_bench.start_baseline(compare_config, OUT_DIR)
+    try:
+        on_baseline = run_locust(
+            replace(config, api_url=compare_config.baseline_url),
+            "mixed_baseline",
+            config.users,
+            config.seconds,
+            day_pacing(config.rate, config.users),
+        )
+    finally:
+        compare_bench.stop_baseline(process)
+    on_baseline.target_rps = config.rate
+    on_baseline.cpu_ms_per_request = {}
+    return on_baseline
+
+
+def _local(url: str) -> bool:
+    return url.startswith(("http://127.0.0.1", "http://localhost"))
+
+
 def main() -> int:
     config = Config.from_env(os.environ)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -682,11 +765,26 @@ def main() -> int:
             results["meta"]["database"] = detect_database(config)
             print(f"bench: single-connection reads ({config.reads}) ...", flush=True)
             results["single_connection"] = single_connection(config)
+            compare_config = compare_bench.CompareConfig.from_env(os.environ, config.api_url)
+            local = (compare_config.var_dir / "run" / "gateway.pid").exists()
+            if config.baseline and local and _local(config.api_url):
+                results["compare"] = compare_bench.run(compare_config, OUT_DIR)
+            elif config.baseline:
+                print(
+                    "bench: (b) skipped: the baseline takes its configuration from a local stack"
+                    f" (pid files in {compare_config.var_dir}/run)",
+                    flush=True,
+                )
             mixed = run_locust(
-                config, "mixed", config.users, config.seconds, config.rate / config.users
+                config, "mixed", config.users, config.seconds, day_pacing(config.rate, config.users)
             )
+            mixed.target_rps = config.rate
             results["mixed"] = locust_summary(mixed, config.p99_ms)
             runs.append(mixed)
+            if config.mixed_baseline and "compare" in results:
+                on_baseline = mixed_on_baseline(config, compare_config)
+                results["mixed_baseline"] = locust_summary(on_baseline, config.p99_ms)
+                runs.append(on_baseline)
             if config.saturation:
                 saturation = run_locust(
                     config, "saturation", config.saturation_users, config.saturation_seconds, 0
@@ -702,6 +800,7 @@ def main() -> int:
     except (
         BenchError,
         scale_bench.ScaleError,
+        compare_bench.CompareError,
         subprocess.CalledProcessError,
         httpx.HTTPError,
         grpc.RpcError,
@@ -710,9 +809,11 @@ def main() -> int:
         print(f"bench: error: {error}", file=sys.stderr)
         return 2
     (OUT_DIR / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    report = markdown(results)
+    (OUT_DIR / "results.md").write_text(report + "\n")
     print()
-    print(markdown(results))
-    print(f"\nbench: wrote {OUT_DIR / 'results.json'}")
+    print(report)
+    print(f"\nbench: wrote {OUT_DIR / 'results.json'} and results.md")
     bad = [run for run in runs if run.failure_ratio > MAX_FAILURE_RATIO]
     for run in bad:
         print(f"\nbench: {run.kind}: too many failures for meaningful figures", file=sys.stderr)

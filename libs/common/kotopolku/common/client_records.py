@@ -134,6 +134,27 @@ Blockers = Callable[[AsyncConnection, str, str, date], Awaitable[list[str]]]
 """``(connection, client_id, municipality_code, today) -> reasons``, no personal data in them."""
 
 
+def while_rows_remain(
+    table: sa.Table,
+    which: Callable[[str, str], ColumnElement[bool]],
+    reason: str,
+) -> Blockers:
+    """A blocker that holds while ``table`` has rows of the client that ``which`` selects;
+    ``reason`` is completed with their count (``"{count} plans are still in force"``)."""
+
+    async def blockers(
+        connection: AsyncConnection, client_id: str, municipality: str, today: date
+    ) -> list[str]:
+        del today
+        found = await connection.scalar(
+            sa.select(sa.func.count()).select_from(table).where(which(client_id, municipality))
+        )
+        count = int(found or 0)
+        return [reason.format(count=count)] if count else []
+
+    return blockers
+
+
 @dataclass(frozen=True, slots=True)
 class ClientRecordsConfig:
     """A service's part of the contract: its sources, parents before children."""

@@ -48,6 +48,9 @@ from kotopolku.records.v1 import records_pb2, records_pb2_grpc
 
 log = logging.getLogger(__name__)
 
+# ``open_channel``'s signature: an address and, optionally, where the caller assertion comes from.
+ChannelOpener = Callable[..., Any]
+
 # Health service name that Kubernetes readiness probes ask for; "" answers liveness.
 READINESS = "readiness"
 _READINESS_CHECK_SECONDS = 5.0
@@ -79,10 +82,12 @@ class Runtime:
     background: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = field(
         default_factory=list
     )
+    # How channels are opened: over the network, or in this process (kotopolku.common.inprocess).
+    channel_opener: ChannelOpener = open_channel
 
     def user_channel(self, address: str) -> grpc.aio.Channel:
         """A channel for calls made while serving a request: they carry that request's caller."""
-        channel = open_channel(address)
+        channel: grpc.aio.Channel = self.channel_opener(address)
         self.channels.append(channel)
         return channel
 
@@ -90,7 +95,9 @@ class Runtime:
         """A channel for calls the service makes on its own behalf (role internal-service)."""
         if self.service_signer is None:
             raise RuntimeError("the service key is missing: it cannot call as itself")
-        channel = open_channel(address, ServiceAssertion(self.service_signer, self.name))
+        channel: grpc.aio.Channel = self.channel_opener(
+            address, ServiceAssertion(self.service_signer, self.name)
+        )
         self.channels.append(channel)
         return channel
 
@@ -122,8 +129,13 @@ class ServiceHost:
         clock: Clock = utcnow,
         verifier: AssertionVerifier | None = None,
         run_background: bool = True,
+        server_factory: Callable[..., Any] = grpc.aio.server,
+        channel_opener: ChannelOpener = open_channel,
     ) -> None:
         self.definition = definition
+        # grpc.aio.server and open_channel, or their in-process equivalents (one-process runs).
+        self._server_factory = server_factory
+        self._channel_opener = channel_opener
         # Tests that drive a service's background jobs step by step turn them off.
         self._run_background = run_background
         self.settings = settings
@@ -165,14 +177,22 @@ class ServiceHost:
             audit = AuditRecorder(
                 definition.name, definition.outbox, self.clock, on_recorded=self.relay.wake
             )
-        runtime = Runtime(definition.name, settings, self.database, self.clock, audit, signer)
+        runtime = Runtime(
+            definition.name,
+            settings,
+            self.database,
+            self.clock,
+            audit,
+            signer,
+            channel_opener=self._channel_opener,
+        )
         self._runtime = runtime
         registrations = [*definition.build(runtime), *self._client_records(runtime)]
 
         verifier = self._verifier or AssertionVerifier.from_files(
             settings.gateway_public_key_file, settings.service_public_key_file
         )
-        server = grpc.aio.server(
+        server = self._server_factory(
             interceptors=[
                 # Health is left out: probes would flood traces, and the interceptor cannot wrap
                 # Watch, a server stream written with context.write().
@@ -264,7 +284,7 @@ class ServiceHost:
             raise RuntimeError(
                 f"{self.settings.service_key_file} is missing: audit delivery needs the service key"
             )
-        self._audit_channel = open_channel(
+        self._audit_channel = self._channel_opener(
             self.settings.audit_address, ServiceAssertion(signer, self.definition.name)
         )
         return OutboxRelay(

@@ -164,8 +164,8 @@ class System:
         )
         return str(created.id), user
 
-    async def ended_plan(self, client_id: str, client: Caller) -> plans_pb2.Plan:
-        """An individual plan approved by the officer and the client, ended by a review today."""
+    async def active_plan(self, client_id: str, client: Caller) -> plans_pb2.Plan:
+        """An individual plan approved by the officer and the client: in force."""
         plans = plans_pb2_grpc.PlansServiceStub(self.channel("plans"))
         today = date.today()
         created = await plans.CreatePlan(
@@ -196,6 +196,14 @@ class System:
                 metadata=self.md(approver),
             )
         assert plan.status == plans_pb2.PLAN_STATUS_ACTIVE
+        return plan
+
+    async def ended_plan(self, client_id: str, client: Caller) -> plans_pb2.Plan:
+        """An individual plan approved by the officer and the client, ended by a review today."""
+        return await self.end_plan(await self.active_plan(client_id, client))
+
+    async def end_plan(self, plan: plans_pb2.Plan) -> plans_pb2.Plan:
+        plans = plans_pb2_grpc.PlansServiceStub(self.channel("plans"))
         ended: plans_pb2.Plan = await plans.ReviewPlan(
             plans_pb2.ReviewPlanRequest(
                 plan_id=plan.id,

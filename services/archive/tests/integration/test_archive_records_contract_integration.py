@@ -130,6 +130,44 @@ async def test_export_and_minimise_through_the_services(svc: System) -> None:
     assert list(empty.records) == []
 
 
+async def test_a_plan_in_force_blocks_minimisation_until_it_ends(svc: System) -> None:
+    client_id, user = await svc.new_client_with_user()
+    plan = await svc.active_plan(client_id, user)
+    archive = service_md(svc.keys, "archive")
+    plans = svc.records("plans")
+    asked = rpb.DescribeClientRecordsRequest(client_id=client_id, municipality_code="091")
+    described = await plans.DescribeClientRecords(asked, metadata=archive)
+    assert list(described.blockers) == [
+        "1 plans are still awaiting approval, in force or suspended"
+    ]
+    export = await plans.ExportClientRecords(_request(client_id), metadata=archive)
+    blocked = rpb.MinimiseClientRecordsRequest(
+        client_id=client_id,
+        municipality_code="091",
+        package_id="pkg-1",
+        expected_digest=export.digest,
+    )
+    error = await rpc_error(
+        plans.MinimiseClientRecords(blocked, metadata=archive), grpc.StatusCode.FAILED_PRECONDITION
+    )
+    assert error.type == "minimisation-blocked"
+    assert await svc.minimisations("plans", client_id) == 0
+
+    await svc.end_plan(plan)
+    assert list((await plans.DescribeClientRecords(asked, metadata=archive)).blockers) == []
+    export = await plans.ExportClientRecords(_request(client_id), metadata=archive)
+    done = await plans.MinimiseClientRecords(
+        rpb.MinimiseClientRecordsRequest(
+            client_id=client_id,
+            municipality_code="091",
+            package_id="pkg-2",
+            expected_digest=export.digest,
+        ),
+        metadata=archive,
+    )
+    assert {r.action for r in done.results} == {"deleted"}
+
+
 # --- services whose parts need more than a plain delete, on their real tables ------------------
 
 

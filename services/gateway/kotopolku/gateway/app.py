@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from kotopolku.common.channels import open_channel
 from kotopolku.gateway import selfservice
 from kotopolku.gateway.auth.gate import AuthenticationGate
 from kotopolku.gateway.guard import UnexpectedErrorGuard
@@ -72,12 +73,18 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+def create_app(
+    settings: GatewaySettings | None = None,
+    *,
+    channel_opener: Callable[[str, Callable[[], str | None]], Any] = open_channel,
+) -> FastAPI:
+    """``channel_opener`` opens the backend channels (in-process ones: the load tests'
+    single-process baseline)."""
     settings = settings or GatewaySettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = GatewayState.create(settings)
+        state = GatewayState.create(settings, channel_opener)
         app.state.gateway = state
         await state.tokens.warm()
         try:

@@ -108,7 +108,12 @@ class GatewayState:
     http: httpx.AsyncClient | None = None
 
     @classmethod
-    def create(cls, settings: GatewaySettings) -> GatewayState:
+    def create(
+        cls,
+        settings: GatewaySettings,
+        channel_opener: Callable[[str, Callable[[], str | None]], Any] = open_channel,
+    ) -> GatewayState:
+        """``channel_opener``: in-process channels instead (kotopolku.common.inprocess)."""
         http = httpx.AsyncClient()
         jwks = JwksCache(settings.jwks_url, settings.jwks_cache_seconds, http)
         tokens = TokenValidator(
@@ -121,7 +126,7 @@ class GatewayState:
         signer = AssertionSigner.from_file(settings.gateway_key_file, GATEWAY_ISSUER)
         # The gateway adds the assertion itself per call, so channels forward nothing.
         channels = {
-            name: open_channel(address, lambda: None)
+            name: channel_opener(address, lambda: None)
             for name, address in settings.backend_addresses().items()
         }
         return cls(

@@ -2,7 +2,8 @@
 
 The client's plans with everything under them go into the archival package and are then
 removed. The client's membership in another client's family plan goes too (the family plan
-itself belongs to that client and stays).
+itself belongs to that client and stays). While one of the client's plans is awaiting approval,
+in force or suspended, the client's active use has not ended and nothing is minimised.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from kotopolku.common.client_records import (
     RecordSource,
     owned_by_client,
     rows_of,
+    while_rows_remain,
 )
+from kotopolku.plans.domain.model import PlanStatus
 from kotopolku.plans.tables import (
     plan_approvals,
     plan_extensions,
@@ -51,6 +54,16 @@ def _child(record_type: str, table: sa.Table, created: str | None, **extra: obje
     )
 
 
+# A draft was never agreed and an ended plan is done; every other state is the client's active use.
+_UNFINISHED = (PlanStatus.AWAITING_APPROVAL, PlanStatus.ACTIVE, PlanStatus.SUSPENDED)
+
+
+def _unfinished(client_id: str, municipality: str) -> ColumnElement[bool]:
+    return sa.and_(
+        _plan(client_id, municipality), plans.c.status.in_([s.value for s in _UNFINISHED])
+    )
+
+
 CLIENT_RECORDS = ClientRecordsConfig(
     sources=(
         RecordSource("plans.plan", plans, _plan),
@@ -70,5 +83,8 @@ CLIENT_RECORDS = ClientRecordsConfig(
             created_column=None,
             updated_column=None,
         ),
-    )
+    ),
+    blockers=while_rows_remain(
+        plans, _unfinished, "{count} plans are still awaiting approval, in force or suspended"
+    ),
 )

@@ -25,11 +25,9 @@ the welfare area may still be working with the client's data.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Final
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from kotopolku.common.client_records import (
@@ -40,6 +38,7 @@ from kotopolku.common.client_records import (
     Redact,
     owned_by_client,
     rows_of,
+    while_rows_remain,
 )
 from kotopolku.welfare.domain.codes import CooperationState
 from kotopolku.welfare.tables import (
@@ -141,24 +140,13 @@ def _feed_events(client_id: str, municipality: str) -> ColumnElement[bool]:
     return feed_events.c.resource.in_(resources)
 
 
-async def _open_cooperations(
-    connection: AsyncConnection, client_id: str, municipality: str, today: date
-) -> list[str]:
-    del today
-    found = await connection.scalar(
-        sa.select(sa.func.count())
-        .select_from(cooperations)
-        .where(
-            _cooperation(client_id, municipality),
-            cooperations.c.state.in_(
-                [CooperationState.REQUESTED.value, CooperationState.ACCEPTED.value]
-            ),
-        )
+def _open_cooperation(client_id: str, municipality: str) -> ColumnElement[bool]:
+    return sa.and_(
+        _cooperation(client_id, municipality),
+        cooperations.c.state.in_(
+            [CooperationState.REQUESTED.value, CooperationState.ACCEPTED.value]
+        ),
     )
-    count = int(found or 0)
-    if not count:
-        return []
-    return [f"{count} cooperations with the welfare area are still requested or accepted"]
 
 
 CLIENT_RECORDS = ClientRecordsConfig(
@@ -261,5 +249,9 @@ CLIENT_RECORDS = ClientRecordsConfig(
             ),
         ),
     ),
-    blockers=_open_cooperations,
+    blockers=while_rows_remain(
+        cooperations,
+        _open_cooperation,
+        "{count} cooperations with the welfare area are still requested or accepted",
+    ),
 )
