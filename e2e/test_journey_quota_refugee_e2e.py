@@ -197,7 +197,7 @@ def test_from_placement_proposal_to_the_archive(
     archivist = as_user("helsinki.archivist")
     worker, other_worker = as_user("pirkanmaa.worker"), as_user("vantaakerava.worker")
     code = client_user.claims["hetu"]
-    without_record(officer, archivist, code)
+    without_record(officer, archivist, client_user)
     tag = uuid.uuid4().hex[:6].upper()
     century = 2000 if code[6] in "ABCDEF" else 1900
     born = f"{century + int(code[4:6])}-{code[2:4]}-{code[0:2]}"

@@ -63,7 +63,7 @@ def test_from_a_target_group_list_to_an_active_integration_plan(
 ) -> None:
     client_user = as_user("client.oleksandr")
     code = client_user.claims["hetu"]
-    without_record(officer, as_user("helsinki.archivist"), code)
+    without_record(officer, as_user("helsinki.archivist"), client_user)
 
     # Outreach: Kela's list names him; his three-year window ends in a few days.
     last_name = f"Kovalenko{uuid.uuid4().hex[:6]}"

@@ -78,17 +78,27 @@ def archive(archivist: Api, client_id: str, reason: str) -> dict[str, Any]:
     return done
 
 
-def end_plans_in_force(officer: Api, client_id: str) -> None:
-    """Ends what earlier runs left in force, so the client's active use can end."""
-    for plan in ok(officer.get(f"/v1/clients/{client_id}/plans"))["items"]:
-        if plan["status"] in ("active", "suspended"):
-            current = officer.get(f"/v1/plans/{plan['id']}")
-            act(
-                officer,
-                f"/v1/plans/{plan['id']}/reviews",
-                current.headers["etag"],
-                {"reason": "material-change", "outcome": "end", "follow_up_plan": "E2e"},
-            )
+def end_plans_in_force(officer: Api, client_user: Api, client_id: str) -> None:
+    """Ends the plans earlier runs left unfinished (awaiting approval, in force or suspended):
+    while one is, the client's active use has not ended and the archive refuses the client. A
+    submitted plan cannot be withdrawn, so one left awaiting approval first gets the approvals
+    it lacks (the client's and the officer's), and then ends like a plan in force."""
+    for listed in ok(officer.get(f"/v1/clients/{client_id}/plans"))["items"]:
+        path = f"/v1/plans/{listed['id']}"
+        if listed["status"] not in ("awaiting-approval", "active", "suspended"):
+            continue
+        current = officer.get(path)
+        plan, etag = ok(current), current.headers["etag"]
+        approved = {a["party"] for a in plan["approvals"]}
+        for party, api in (("client", client_user), ("officer", officer)):
+            if plan["status"] == "awaiting-approval" and party not in approved:
+                plan, etag = act(api, f"{path}/approve", etag)
+        act(
+            officer,
+            f"{path}/reviews",
+            etag,
+            {"reason": "material-change", "outcome": "end", "follow_up_plan": "E2e"},
+        )
 
 
 def open_cooperations(officer: Api, client_id: str) -> list[dict[str, Any]]:
@@ -123,19 +133,20 @@ def end_open_cooperations(officer: Api, client_id: str, reason: str) -> list[dic
     raise AssertionError(f"cooperations of {client_id} are still open")
 
 
-def end_active_use(officer: Api, client_id: str) -> None:
-    """What the municipality does when a client relationship ends: plans still in force end
-    (with a follow-up) and the cooperations with the welfare area end."""
-    end_plans_in_force(officer, client_id)
+def end_active_use(officer: Api, client_user: Api, client_id: str) -> None:
+    """What the municipality does when a client relationship ends: unfinished plans end (with a
+    follow-up) and the cooperations with the welfare area end."""
+    end_plans_in_force(officer, client_user, client_id)
     end_open_cooperations(officer, client_id, "E2e: asiakkuus päättyi")
 
 
-def without_record(officer: Api, archivist: Api, henkilotunnus: str) -> None:
-    """A journey that makes the person a client starts with no record of them. A record left by
-    another test (or an earlier run), in whatever state, is archived first, as the municipality
-    would once the active use ended; the journey's own record is a new one."""
+def without_record(officer: Api, archivist: Api, client_user: Api) -> None:
+    """A journey that makes a client user a client starts with no record of them. A record left
+    by another test (or an earlier run), in whatever state, is archived first, as the
+    municipality would once the active use ended; the journey's own record is a new one."""
+    henkilotunnus = str(client_user.claims["hetu"])
     existing = record_of(officer, henkilotunnus)
     if existing is not None:
-        end_active_use(officer, existing)
+        end_active_use(officer, client_user, existing)
         archive(archivist, existing, "E2e: aiempi asiakkuus päättyi")
     assert record_of(officer, henkilotunnus) is None
