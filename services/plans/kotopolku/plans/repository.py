@@ -1,7 +1,8 @@
 """Queries on the plans service's own tables (SQLAlchemy Core).
 
 A plan is one row of ``plans`` and rows of its child tables; :func:`load_plans` reads the
-children of a whole page of plans with one query per child table.
+children of a whole page of plans with one query per child table, for the plans whose current
+version's children are not in the process's cache (children_cache.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kotopolku.plans.children_cache import PlanChildren, PlanChildrenCache
 from kotopolku.plans.domain.family import MemberPlan
 from kotopolku.plans.domain.lifecycle import IN_FORCE
 from kotopolku.plans.domain.model import PlanKind, PlanStatus
@@ -352,7 +354,12 @@ async def _children(
     return grouped
 
 
-async def load_plans(connection: AsyncConnection, rows: Sequence[Any]) -> list[PlanRecord]:
+CHILDREN = PlanChildrenCache()
+
+
+async def _read_children(
+    connection: AsyncConnection, rows: Sequence[Any]
+) -> dict[str, PlanChildren]:
     ids = [row.id for row in rows]
     members = await _children(connection, plan_members, ids, plan_members.c.position)
     goals = await _children(connection, plan_goals, ids, plan_goals.c.position)
@@ -362,9 +369,45 @@ async def load_plans(connection: AsyncConnection, rows: Sequence[Any]) -> list[P
     reviews = await _children(connection, plan_reviews, ids, plan_reviews.c.id)
     extensions = await _children(connection, plan_extensions, ids, plan_extensions.c.id)
     transfers = await _children(connection, plan_transfers, ids, plan_transfers.c.id)
+    return {
+        plan_id: PlanChildren(
+            members=tuple(m.client_id for m in members[plan_id]),
+            goals=tuple(goals[plan_id]),
+            services=tuple(services[plan_id]),
+            approvals=tuple(approvals[plan_id]),
+            history=tuple(history[plan_id]),
+            reviews=tuple(reviews[plan_id]),
+            extensions=tuple(extensions[plan_id]),
+            transfers=tuple(transfers[plan_id]),
+        )
+        for plan_id in ids
+    }
+
+
+async def load_plans(
+    connection: AsyncConnection, rows: Sequence[Any], *, cached: bool = False
+) -> list[PlanRecord]:
+    """The plans with their children. ``cached``: use and fill the cache of children, which only
+    a transaction that wrote nothing to these plans may do: children read after an uncommitted
+    change would otherwise be kept for a version that may never be committed."""
+    loaded: dict[str, PlanChildren] = {}
+    missing = []
+    for row in rows:
+        known = CHILDREN.get(row.id, row.version) if cached else None
+        if known is None:
+            missing.append(row)
+        else:
+            loaded[row.id] = known
+    if missing:
+        read = await _read_children(connection, missing)
+        if cached:
+            for row in missing:
+                CHILDREN.put(row.id, row.version, read[row.id])
+        loaded.update(read)
     records = []
     for row in rows:
-        people = [m.client_id for m in members[row.id]]
+        children = loaded[row.id]
+        people = list(children.members)
         member_plans = (
             await individual_plans_of(connection, [row.client_id, *people], row.municipality_code)
             if row.kind == PlanKind.FAMILY
@@ -374,20 +417,22 @@ async def load_plans(connection: AsyncConnection, rows: Sequence[Any]) -> list[P
             PlanRecord(
                 row=row,
                 members=people,
-                goals=goals[row.id],
-                services=services[row.id],
-                approvals=approvals[row.id],
-                history=history[row.id],
-                reviews=reviews[row.id],
-                extensions=extensions[row.id],
-                transfers=transfers[row.id],
+                goals=list(children.goals),
+                services=list(children.services),
+                approvals=list(children.approvals),
+                history=list(children.history),
+                reviews=list(children.reviews),
+                extensions=list(children.extensions),
+                transfers=list(children.transfers),
                 member_plans=member_plans,
             )
         )
     return records
 
 
-async def load_plan(connection: AsyncConnection, plan_id: str) -> PlanRecord:
+async def load_plan(
+    connection: AsyncConnection, plan_id: str, *, cached: bool = False
+) -> PlanRecord:
     row = await get_plan(connection, plan_id)
     assert row is not None
-    return (await load_plans(connection, [row]))[0]
+    return (await load_plans(connection, [row], cached=cached))[0]

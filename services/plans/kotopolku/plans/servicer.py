@@ -99,10 +99,18 @@ class PlansServicer(SignedApprovalRpcs, EndedPlanRpcs, plans_pb2_grpc.PlansServi
         return None
 
     async def _respond(
-        self, connection: AsyncConnection, caller: Caller, plan_id: str, action: str, **kw: Any
+        self,
+        connection: AsyncConnection,
+        caller: Caller,
+        plan_id: str,
+        action: str,
+        *,
+        cached: bool = False,
+        **kw: Any,
     ) -> plans_pb2.Plan:
-        """Loads the plan as it now is, audits ``action`` on it and returns it."""
-        record = await repository.load_plan(connection, plan_id)
+        """Loads the plan as it now is, audits ``action`` on it and returns it. ``cached`` only
+        where this transaction wrote nothing to the plan (repository.load_plans)."""
+        record = await repository.load_plan(connection, plan_id, cached=cached)
         await self._audit.record(connection, caller, record_entries(record, action, **kw))
         return convert.plan_message(record, self._today())
 
@@ -210,7 +218,7 @@ class PlansServicer(SignedApprovalRpcs, EndedPlanRpcs, plans_pb2_grpc.PlansServi
         own = await self._own(caller)
         async with self._db.transaction() as connection:
             row = await self._gate.readable(connection, caller, request.plan_id, "plan.read", own)
-            return await self._respond(connection, caller, row.id, "plan.read")
+            return await self._respond(connection, caller, row.id, "plan.read", cached=True)
 
     async def UpdatePlan(
         self, request: plans_pb2.UpdatePlanRequest, context: Context
@@ -269,7 +277,7 @@ class PlansServicer(SignedApprovalRpcs, EndedPlanRpcs, plans_pb2_grpc.PlansServi
         next_token = pagination.encode_token(position(page[-1])) if len(rows) > size else ""
         if shown is not None:
             page = [row for row in page if row.id in shown]
-        records = await repository.load_plans(connection, page)
+        records = await repository.load_plans(connection, page, cached=True)
         audited = [e for record in records for e in record_entries(record, "plan.read")]
         await self._audit.record(connection, caller, audited)
         today = self._today()

@@ -331,3 +331,40 @@ async def test_transfer_to_the_employment_authority_and_back(stack: Stack) -> No
     moved_draft = await transfer(draft, employment)
     assert not moved_draft.review_due_date
     assert date.fromisoformat(back.review_due_date) == TODAY + timedelta(days=1)
+
+
+async def test_reads_show_every_change_of_the_plan_at_once(stack: Stack) -> None:
+    """Reads keep a plan's children by version (children_cache.py): every change must show."""
+    client_id, user = await stack.new_client()
+    created = await stack.create(plan(client_id))
+    assert (await stack.get(created.id)).version == created.version
+    listed = await stack.plans.ListClientPlans(
+        S.ListClientPlansRequest(client_id=client_id), metadata=stack.md(MUNICIPAL_091)
+    )
+    assert [p.id for p in listed.plans] == [created.id]
+
+    changed = await stack.plans.UpdatePlan(
+        S.UpdatePlanRequest(
+            plan_id=created.id,
+            plan=S.Plan(
+                goals=[S.Goal(text="Suomen kieli B1", category=S.GOAL_CATEGORY_INTEGRATION)]
+            ),
+            update_mask=FieldMask(paths=["goals"]),
+            expected_version=created.version,
+        ),
+        metadata=stack.md(MUNICIPAL_091),
+    )
+    read = await stack.get(created.id)
+    assert read.version == changed.version
+    assert [g.text for g in read.goals] == ["Suomen kieli B1"]
+
+    submitted = await stack.submit(read)
+    approved = await stack.approve(submitted, user)
+    read = await stack.get(created.id)
+    assert read.status == S.PLAN_STATUS_AWAITING_APPROVAL
+    assert [a.party for a in read.approvals] == [a.party for a in approved.approvals]
+    assert len(read.approvals) == 1
+    listed = await stack.plans.ListClientPlans(
+        S.ListClientPlansRequest(client_id=client_id), metadata=stack.md(MUNICIPAL_091)
+    )
+    assert [(p.version, len(p.approvals)) for p in listed.plans] == [(approved.version, 1)]
