@@ -63,10 +63,9 @@ STATUSES: Counter[int] = Counter()
 @pytest.fixture(scope="module", autouse=True)
 def _values_from_the_document_only() -> Iterator[None]:
     """Hypothesis also draws string constants it finds in the project's own modules, among them
-    the names world.py sends: put in a URL, they would come back in the gateway's spans, and the
-    leak scan would report a name the run sent, or not, as the pool of constants changes with any
-    edit. The cases are made from the document alone (an internal of Hypothesis: if it goes
-    away, this fails loudly rather than let the scan turn flaky)."""
+    the names world.py sends, so the cases would change with any edit anywhere in the project.
+    The cases are made from the document alone and stay repeatable (an internal of Hypothesis,
+    pinned in pyproject.toml: if it goes away, this fails loudly)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(providers, "_get_local_constants", Constants)
         providers.CONSTANTS_CACHE.cache.clear()
