@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from e2e.conftest import Api, finnish_today, new_client
+from e2e.journeys.support import training_service
 from e2e.test_assessment_e2e import basic_areas
 from e2e.welfare_support import start_cooperation
 
@@ -33,30 +34,7 @@ def provider(as_user: Any) -> Api:
 @pytest.fixture(scope="module")
 def catalogue_service(officer: Api) -> dict[str, Any]:
     """An integration-training service of the provider organisation of `provider.opisto`."""
-    if officer.get("/v1/programme/providers/opisto").status_code == 404:
-        _ok(
-            officer.post(
-                "/v1/programme/providers",
-                json={"id": "opisto", "name": "Helsingin aikuisopisto", "business_id": "0112038-9"},
-            ),
-            201,
-        )
-    return _ok(
-        officer.post(
-            "/v1/programme/services",
-            json={
-                "type": "integration-training",
-                "name": f"Kotoutumiskoulutus {uuid.uuid4().hex[:6]}",
-                "provider_id": "opisto",
-                "languages": ["fi", "ar"],
-                "remote": True,
-                "capacity": 20,
-                "valid_from": TODAY.isoformat(),
-            },
-            headers={"Idempotency-Key": str(uuid.uuid4())},
-        ),
-        201,
-    )
+    return training_service(officer, ["fi", "ar"], remote=True)
 
 
 def _plan_body(service_id: str, *, days: int = 364) -> dict[str, Any]:

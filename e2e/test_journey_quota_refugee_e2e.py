@@ -34,6 +34,7 @@ from e2e.journeys.support import (
     key,
     ok,
     open_cooperations,
+    training_service,
     without_record,
 )
 from e2e.keycloak_tokens import service_token
@@ -46,34 +47,6 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 @pytest.fixture(scope="module")
 def provider(as_user: Callable[[str], Api]) -> Api:
     return as_user("provider.opisto")
-
-
-def _catalogue_service(officer: Api) -> dict[str, Any]:
-    if officer.get("/v1/programme/providers/opisto").status_code == 404:
-        ok(
-            officer.post(
-                "/v1/programme/providers",
-                json={"id": "opisto", "name": "Helsingin aikuisopisto", "business_id": "0112038-9"},
-            ),
-            201,
-        )
-    return ok(
-        officer.post(
-            "/v1/programme/services",
-            json={
-                "type": "integration-training",
-                "name": f"Kotoutumiskoulutus {uuid.uuid4().hex[:6]}",
-                "provider_id": "opisto",
-                "languages": ["fi", "uk"],
-                "remote": False,
-                "location": "Helsinki, Kallio",
-                "capacity": 20,
-                "valid_from": TODAY.isoformat(),
-            },
-            headers=key(),
-        ),
-        201,
-    )
 
 
 def _reception(officer: Api, tag: str, code: str, born: str) -> dict[str, Any]:
@@ -226,7 +199,7 @@ def test_from_placement_proposal_to_the_archive(
     assert ok(client_user.get("/v1/me"))["id"] == client_id
 
     # The multi-sector plan, shared with the welfare area once it accepted the cooperation.
-    service = _catalogue_service(officer)
+    service = training_service(officer, ["fi", "uk"], remote=False, location="Helsinki, Kallio")
     created = officer.post(
         f"/v1/clients/{client_id}/plans",
         json={

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from e2e.conftest import Api
+from e2e.conftest import Api, finnish_today
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -29,6 +29,35 @@ def act(
     """A state change guarded by If-Match: the new representation and its ETag."""
     response = api.post(path, json=body, headers={"If-Match": etag})
     return ok(response, status), response.headers["etag"]
+
+
+def training_service(officer: Api, languages: list[str], **place: Any) -> dict[str, Any]:
+    """A new integration-training service of the provider organisation of `provider.opisto`
+    (the provider itself made once); ``place``: ``remote`` and ``location``."""
+    if officer.get("/v1/programme/providers/opisto").status_code == 404:
+        ok(
+            officer.post(
+                "/v1/programme/providers",
+                json={"id": "opisto", "name": "Helsingin aikuisopisto", "business_id": "0112038-9"},
+            ),
+            201,
+        )
+    return ok(
+        officer.post(
+            "/v1/programme/services",
+            json={
+                "type": "integration-training",
+                "name": f"Kotoutumiskoulutus {uuid.uuid4().hex[:6]}",
+                "provider_id": "opisto",
+                "languages": languages,
+                "capacity": 20,
+                "valid_from": finnish_today().isoformat(),
+                **place,
+            },
+            headers=key(),
+        ),
+        201,
+    )
 
 
 def eventually(read: Callable[[], Any], done: Callable[[Any], bool], seconds: float = 20) -> Any:
