@@ -3,7 +3,6 @@ details), deadlines, UNAVAILABLE for an address nothing serves, caller forwardin
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,38 +10,15 @@ from typing import Any
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from slow_service import CALLER, DEFINITION
 
-from kotopolku.common.errors import InvalidArgument, parse_rpc_error
-from kotopolku.common.identity import Caller, current_caller
+from kotopolku.common.errors import parse_rpc_error
 from kotopolku.common.inprocess import InProcessNetwork
-from kotopolku.common.server import Registration, Runtime, ServiceDefinition, ServiceHost
+from kotopolku.common.server import ServiceHost
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.common.testing import TestKeys
 
-CALLER = Caller("u-1", frozenset({"municipal-officer"}), "integration-services", "091")
 ADDRESS = "127.0.0.1:7101"
-
-
-async def _wait(request: bytes, context: Any) -> bytes:
-    seconds = float(request.decode() or "0")
-    if seconds < 0:
-        raise InvalidArgument.field("seconds", "must not be negative")
-    await asyncio.sleep(seconds)
-    return current_caller().subject.encode()
-
-
-def _build(runtime: Runtime) -> list[Registration]:
-    handler = grpc.method_handlers_generic_handler(
-        "test.Slow", {"Wait": grpc.unary_unary_rpc_method_handler(_wait)}
-    )
-    return [
-        Registration(
-            lambda _s, server: server.add_generic_rpc_handlers((handler,)), None, "test.Slow"
-        )
-    ]
-
-
-DEFINITION = ServiceDefinition(name="slow", settings_class=ServiceSettings, build=_build)
 
 
 @pytest.fixture

@@ -19,37 +19,14 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from slow_service import CALLER, DEFINITION
 
-from kotopolku.common.errors import InvalidArgument, parse_rpc_error
-from kotopolku.common.identity import METADATA_KEY, Caller, current_caller
-from kotopolku.common.server import Registration, Runtime, ServiceDefinition, ServiceHost
+from kotopolku.common.errors import parse_rpc_error
+from kotopolku.common.identity import METADATA_KEY
+from kotopolku.common.server import ServiceHost
 from kotopolku.common.settings import ServiceSettings
 from kotopolku.common.telemetry import console_exporter
 from kotopolku.common.testing import TestKeys
-
-CALLER = Caller("u-1", frozenset({"municipal-officer"}), "integration-services", "091")
-
-
-async def _slow(request: bytes, context: Any) -> bytes:
-    seconds = float(request.decode() or "0")
-    if seconds < 0:
-        raise InvalidArgument.field("seconds", "must not be negative")
-    await asyncio.sleep(seconds)
-    return current_caller().subject.encode()
-
-
-def _build(runtime: Runtime) -> list[Registration]:
-    handler = grpc.method_handlers_generic_handler(
-        "test.Slow", {"Wait": grpc.unary_unary_rpc_method_handler(_slow)}
-    )
-    return [
-        Registration(
-            lambda _s, server: server.add_generic_rpc_handlers((handler,)), None, "test.Slow"
-        )
-    ]
-
-
-DEFINITION = ServiceDefinition(name="slow", settings_class=ServiceSettings, build=_build)
 
 
 @pytest.fixture
