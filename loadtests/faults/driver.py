@@ -62,6 +62,7 @@ PROBES = (
     Probe("contracts", OFFICER, f"/v1/contracts/{NOWHERE}"),
     Probe("guidance", OFFICER, f"/v1/visits/{NOWHERE}"),
     Probe("reporting", OFFICER, f"/v1/feedback/surveys/{NOWHERE}"),
+    Probe("archive", OFFICER, f"/v1/archive/jobs/{NOWHERE}"),
 )
 
 
