@@ -29,6 +29,17 @@ def basic_areas() -> dict[str, Any]:
     return basic
 
 
+def plan_needed(reason: str = "Kielitaito A1") -> dict[str, Any]:
+    """The outcome of a basic assessment: an integration plan is needed, drawn up in a week."""
+    return {
+        "outcome": {"kind": "integration-plan-needed", "reason": reason},
+        "next_step": {
+            "date": (finnish_today() + timedelta(days=7)).isoformat(),
+            "description": "Kotoutumissuunnitelman laadinta",
+        },
+    }
+
+
 def test_multi_sector_assessment_with_the_welfare_area_and_a_provider(
     officer: Api, as_user: Callable[[str], Api]
 ) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from e2e.conftest import Api, finnish_today, new_client
 from e2e.journeys.support import training_service
-from e2e.test_assessment_e2e import basic_areas
+from e2e.test_assessment_e2e import basic_areas, plan_needed
 from e2e.welfare_support import start_cooperation
 
 TODAY = finnish_today()
@@ -164,13 +164,7 @@ def _assessment_with_language_test(officer: Api, provider: Api, client_id: str) 
     current = officer.get(location)
     patched = officer.patch(
         location,
-        json={
-            "outcome": {"kind": "integration-plan-needed", "reason": "Kielitaito A1"},
-            "next_step": {
-                "date": (TODAY + timedelta(days=7)).isoformat(),
-                "description": "Kotoutumissuunnitelman laadinta",
-            },
-        },
+        json=plan_needed(),
         headers={"If-Match": current.headers["etag"]},
     )
     _ok(patched)

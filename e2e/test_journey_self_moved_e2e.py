@@ -15,7 +15,7 @@ from typing import Any
 
 from e2e.conftest import Api, finnish_today
 from e2e.journeys.support import act, eventually, key, ok, without_record
-from e2e.test_assessment_e2e import basic_areas
+from e2e.test_assessment_e2e import basic_areas, plan_needed
 
 TODAY = finnish_today()
 HEADER = "henkilotunnus,first_names,last_name,date_of_birth,target_group,first_permit_date"
@@ -118,13 +118,7 @@ def test_from_a_target_group_list_to_an_active_integration_plan(
     assert tampere_officer.get(location).status_code == 404
     patched = officer.patch(
         location,
-        json={
-            "outcome": {"kind": "integration-plan-needed", "reason": "E2e: kielitaito A1"},
-            "next_step": {
-                "date": (TODAY + timedelta(days=7)).isoformat(),
-                "description": "Kotoutumissuunnitelman laadinta",
-            },
-        },
+        json=plan_needed("E2e: kielitaito A1"),
         headers={"If-Match": created.headers["etag"]},
     )
     ok(patched)

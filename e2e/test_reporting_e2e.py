@@ -25,7 +25,7 @@ from PIL import Image
 from sqlalchemy.engine import make_url
 
 from e2e.conftest import Api, new_client
-from e2e.test_assessment_e2e import basic_areas
+from e2e.test_assessment_e2e import basic_areas, plan_needed
 from e2e.test_integration_journey_e2e import catalogue_service, provider  # noqa: F401
 
 # The services count by Finnish calendar days.
@@ -88,13 +88,7 @@ def _assessment(officer: Api, client_id: str, *, complete: bool) -> None:
     location = created.headers["location"]
     patched = officer.patch(
         location,
-        json={
-            "outcome": {"kind": "integration-plan-needed", "reason": "Kielitaito A1"},
-            "next_step": {
-                "date": (TODAY + timedelta(days=7)).isoformat(),
-                "description": "Kotoutumissuunnitelman laadinta",
-            },
-        },
+        json=plan_needed(),
         headers={"If-Match": created.headers["etag"]},
     )
     _ok(patched)

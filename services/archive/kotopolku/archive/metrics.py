@@ -24,6 +24,7 @@ from kotopolku.archive.domain.jobs import JobState
 from kotopolku.archive.tables import jobs
 from kotopolku.common.clock import Clock, as_utc
 from kotopolku.common.db import Database
+from kotopolku.common.periodic import run_every
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +105,6 @@ class JobGauges:
         self, interval: float = REFRESH_SECONDS
     ) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
         async def run(stop: asyncio.Event) -> None:
-            while not stop.is_set():
-                try:
-                    await self.refresh()
-                except Exception as error:
-                    log.warning("archive jobs not counted", extra={"error": type(error).__name__})
-                try:
-                    await asyncio.wait_for(stop.wait(), interval)
-                except TimeoutError:
-                    pass
+            await run_every(stop, interval, self.refresh, log, "archive jobs not counted")
 
         return run

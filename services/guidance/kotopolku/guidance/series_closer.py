@@ -14,6 +14,7 @@ from kotopolku.clients.domain.model import finnish_time
 from kotopolku.common.audit import AuditRecorder
 from kotopolku.common.clock import Clock
 from kotopolku.common.db import Database
+from kotopolku.common.periodic import run_every
 from kotopolku.guidance import repository
 from kotopolku.guidance.domain import SeriesStatus
 from kotopolku.guidance.rpc_support import SYSTEM, client_entry
@@ -73,12 +74,4 @@ class SeriesCloser:
         return len(closed)
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.close_once()
-            except Exception as error:
-                log.warning("closing ended series failed", extra={"error": type(error).__name__})
-            try:
-                await asyncio.wait_for(stop.wait(), self._interval)
-            except TimeoutError:
-                pass
+        await run_every(stop, self._interval, self.close_once, log, "closing ended series failed")

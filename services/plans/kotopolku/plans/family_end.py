@@ -21,6 +21,7 @@ from kotopolku.common.clock import Clock
 from kotopolku.common.db import Database
 from kotopolku.common.identity import Caller, service_caller
 from kotopolku.common.localtime import finnish_date
+from kotopolku.common.periodic import run_every
 from kotopolku.plans import repository
 from kotopolku.plans.domain import family, lifecycle
 from kotopolku.plans.domain.model import PlanStatus
@@ -112,14 +113,9 @@ class LapsedFamilyPlanCheck:
             after = rows[-1].id
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                ended = await self.check_once()
-                if ended:
-                    log.info("lapsed family plans ended", extra={"count": ended})
-            except Exception as error:
-                log.warning("family plan check failed", extra={"error": type(error).__name__})
-            try:
-                await asyncio.wait_for(stop.wait(), self._interval)
-            except TimeoutError:
-                pass
+        await run_every(stop, self._interval, self._check_and_log, log, "family plan check failed")
+
+    async def _check_and_log(self) -> None:
+        ended = await self.check_once()
+        if ended:
+            log.info("lapsed family plans ended", extra={"count": ended})

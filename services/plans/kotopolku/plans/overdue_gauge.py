@@ -18,6 +18,7 @@ from prometheus_client import Gauge
 from kotopolku.common.clock import Clock
 from kotopolku.common.db import Database
 from kotopolku.common.localtime import finnish_date
+from kotopolku.common.periodic import run_every
 from kotopolku.plans.domain.lifecycle import IN_FORCE
 from kotopolku.plans.tables import plans
 
@@ -65,16 +66,6 @@ class OverdueReviewsGauge:
         self, interval: float = REFRESH_SECONDS
     ) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
         async def run(stop: asyncio.Event) -> None:
-            while not stop.is_set():
-                try:
-                    await self.refresh()
-                except Exception as error:
-                    log.warning(
-                        "overdue reviews not counted", extra={"error": type(error).__name__}
-                    )
-                try:
-                    await asyncio.wait_for(stop.wait(), interval)
-                except TimeoutError:
-                    pass
+            await run_every(stop, interval, self.refresh, log, "overdue reviews not counted")
 
         return run
